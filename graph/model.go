@@ -1,0 +1,147 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+
+	"vdvae/configs"
+)
+
+// Model is the Efficient-VDVAE graph built from hyper-parameters, with what
+// a caller needs to feed it.
+type Model struct {
+	Graph *Graph
+	H     *configs.Hparams
+	// Groups lists the latent groups in top-down order.
+	Groups []LatentGroup
+	// Dims is the number of dimensions the losses are averaged over:
+	// 28*28 for binarized MNIST, target_res^2 * channels otherwise.
+	Dims int
+	// Grads maps parameter names to their gradient values (training only).
+	Grads map[string]*Value
+}
+
+// LatentGroup describes one latent layer of the top-down network.
+type LatentGroup struct {
+	// Path is the layer path of the block that owns it.
+	Path string
+	// Variates, H and W give the shape of its noise, (N, Variates, H, W).
+	Variates, H, W int
+}
+
+// Graph inputs and outputs of the training graph.
+const (
+	// InX is the model input (N, C, R, R): binarized pixels in {0, 1} or
+	// pixels scaled to [-1, 1]. The reconstruction target is the same tensor.
+	InX = "x"
+	// InLossWeights is (1, L+1, 1, 1): the weight of the per-image
+	// reconstruction loss, then of each group's per-image KL, already
+	// divided by batch size and dimensions and multiplied by beta and gamma.
+	InLossWeights = "loss_weights"
+	// OutLoss is the scalar training loss.
+	OutLoss = "loss"
+	// OutRecon is the per-image reconstruction NLL in nats, (N, 1, 1, 1).
+	OutRecon = "recon"
+	// OutKL is the per-image KL of each group in nats, (N, L, 1, 1).
+	OutKL = "kl"
+	// OutLogits is the output layer, (N, 1 or M(3C+1), R, R).
+	OutLogits = "logits"
+)
+
+// EpsName is the input name of the posterior noise of group i.
+func EpsName(i int) string { return fmt.Sprintf("eps.%d", i) }
+
+// BuildModel builds the training/evaluation graph of the model described by
+// h. With grad it also appends the gradient of OutLoss for every parameter.
+func BuildModel(h *configs.Hparams, grad bool) (m *Model, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: building model: %v", ErrInvalid, r)
+		}
+	}()
+	mb := &modelBuilder{Builder: NewBuilder(), h: h, m: &Model{H: h}}
+	mb.m.Dims = h.Data.TargetRes * h.Data.TargetRes * h.Data.Channels
+	if h.Data.IsBinarized() {
+		mb.m.Dims = 28 * 28 * h.Data.Channels
+	}
+	mb.build()
+	if err := mb.Err(); err != nil {
+		return nil, err
+	}
+	mb.m.Graph = mb.Graph()
+	if grad {
+		grads, err := Grad(mb.m.Graph, mb.m.Graph.Outputs[OutLoss])
+		if err != nil {
+			return nil, err
+		}
+		mb.m.Grads = grads
+	}
+	return mb.m, nil
+}
+
+type modelBuilder struct {
+	*Builder
+	h *configs.Hparams
+	m *Model
+	// stableScale is sqrt(1/L), the reference's stable-init scaler.
+	stableScale float64
+}
+
+func (b *modelBuilder) build() {
+	mh := &b.h.Model
+	b.stableScale = math.Sqrt(1 / float64(mh.NumLatentGroups()))
+	r, c := b.h.Data.TargetRes, b.h.Data.Channels
+	x := b.Input(InX, Shape{Batch, c, r, r})
+	L := mh.NumLatentGroups()
+	weights := b.Input(InLossWeights, Shape{1, L + 1, 1, 1})
+
+	b.Push("bottom_up")
+	skips := b.bottomUp(x)
+	b.Pop()
+	b.Push("top_down")
+	logits, kls := b.topDown(skips)
+	b.Pop()
+	if b.Err() != nil {
+		return
+	}
+
+	recon := b.reconLoss(logits, x)
+	kl := b.Concat(1, kls...)
+	loss := b.SumAll(b.Mul(b.Concat(1, recon, kl), weights), false)
+	b.Output(OutLoss, loss)
+	b.Output(OutRecon, recon)
+	b.Output(OutKL, kl)
+	b.Output(OutLogits, logits)
+}
+
+// reconLoss returns the per-image reconstruction NLL in nats, (N,1,1,1).
+func (b *modelBuilder) reconLoss(logits, x *Value) *Value {
+	h := b.h
+	if h.Data.IsBinarized() {
+		// Only the central 28x28 counts: nll = softplus(l) - t*l.
+		var s Slice
+		s.Begin[2], s.End[2], s.Begin[3], s.End[3] = 2, 30, 2, 30
+		l, t := b.Slice(logits, s), b.Slice(x, s)
+		nll := b.Sub(b.Unary(FnSoftplus, 1, l), b.Mul(t, l))
+		return b.SumAll(nll, true)
+	}
+	bits := h.Data.NumBits
+	step := math.Pow(2, 8-bits)
+	maxPix := (math.Floor(255/step)*step - 127.5) / 127.5
+	op := DMoLNLL{
+		M: h.Model.NumOutputMixtures, C: h.Data.Channels,
+		NumClasses: math.Pow(2, bits) - 1,
+		MinPix:     -1, MaxPix: maxPix,
+		Base:        parseBase(h.Model.OutputDistributionBase),
+		Beta:        h.Model.OutputGradientSmoothingBeta,
+		MinLogScale: h.Loss.MinMolLogscale,
+	}
+	return b.SumAll(b.DMoLNLL(logits, x, op), true)
+}
+
+func parseBase(s string) DistBase {
+	if s == "logstd" {
+		return BaseLogStd
+	}
+	return BaseStd
+}

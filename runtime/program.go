@@ -1,0 +1,233 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"vdvae/graph"
+)
+
+// Kernel computes one node: it reads in and writes all of out.
+type Kernel func(in [][]float32, out []float32)
+
+// Backend builds kernels for nodes with bound shapes.
+type Backend interface {
+	Name() string
+	Kernel(n *graph.Node, in []graph.Shape, out graph.Shape) (Kernel, error)
+}
+
+// ErrUnsupported is returned by a backend that cannot run an op.
+var ErrUnsupported = errors.New("runtime: unsupported op")
+
+var (
+	regMu    sync.Mutex
+	registry = map[string]Backend{}
+)
+
+// Register makes a backend available by name.
+func Register(b Backend) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	registry[b.Name()] = b
+}
+
+// Get returns a registered backend.
+func Get(name string) (Backend, error) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	b, ok := registry[name]
+	if !ok {
+		names := make([]string, 0, len(registry))
+		for n := range registry {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("runtime: unknown backend %q (have %v)", name, names)
+	}
+	return b, nil
+}
+
+type step struct {
+	node   *graph.Node
+	kernel Kernel
+	in     []int // slot per input
+	out    int   // slot of output
+	args   [][]float32
+}
+
+// Program is a graph compiled for one batch size on one backend.
+type Program struct {
+	Batch   int
+	steps   []step
+	slots   [][]float32    // slot -> buffer
+	shapes  []graph.Shape  // value ID -> bound shape
+	slotOf  []int          // value ID -> slot
+	inputs  map[string]int // input or param name -> value ID
+	outputs map[string]int // output name -> value ID
+	// PeakBytes is the memory of all planned buffers.
+	PeakBytes int64
+}
+
+// Compile prepares the nodes needed to compute the named outputs and the
+// given extra values (for example gradients) for batch size n.
+func Compile(g *graph.Graph, be Backend, n int, outputs map[string]*graph.Value) (*Program, error) {
+	need := make([]bool, g.NumValues())
+	var mark func(v *graph.Value)
+	mark = func(v *graph.Value) {
+		if need[v.ID] {
+			return
+		}
+		need[v.ID] = true
+		for _, in := range v.Node.Inputs {
+			mark(in)
+		}
+	}
+	for _, v := range outputs {
+		mark(v)
+	}
+	p := &Program{
+		Batch: n, shapes: make([]graph.Shape, g.NumValues()), slotOf: make([]int, g.NumValues()),
+		inputs: map[string]int{}, outputs: map[string]int{},
+	}
+	for name, v := range outputs {
+		p.outputs[name] = v.ID
+	}
+	if err := p.plan(g, be, need); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// plan binds shapes, builds kernels and assigns buffers by liveness.
+func (p *Program) plan(g *graph.Graph, be Backend, need []bool) error {
+	// Shapes of leaves are bound too, so Bind can check sizes.
+	last := make([]int, g.NumValues())
+	for i, nd := range g.Nodes {
+		if !need[nd.Out.ID] {
+			continue
+		}
+		p.shapes[nd.Out.ID] = nd.Out.Shape.Bind(p.Batch)
+		for _, in := range nd.Inputs {
+			last[in.ID] = i
+		}
+	}
+	for _, id := range p.outputs {
+		last[id] = len(g.Nodes)
+	}
+	free := map[int][]int{} // size -> free slots
+	alloc := func(size int) int {
+		if l := free[size]; len(l) > 0 {
+			s := l[len(l)-1]
+			free[size] = l[:len(l)-1]
+			return s
+		}
+		p.slots = append(p.slots, make([]float32, size))
+		p.PeakBytes += int64(size) * 4
+		return len(p.slots) - 1
+	}
+	for i, nd := range g.Nodes {
+		if !need[nd.Out.ID] {
+			continue
+		}
+		switch op := nd.Op.(type) {
+		case graph.Input:
+			p.inputs[op.Name] = nd.Out.ID
+			p.slots = append(p.slots, nil)
+			p.slotOf[nd.Out.ID] = len(p.slots) - 1
+			continue
+		case graph.ParamRef:
+			p.inputs[op.Name] = nd.Out.ID
+			p.slots = append(p.slots, nil)
+			p.slotOf[nd.Out.ID] = len(p.slots) - 1
+			continue
+		}
+		ins := make([]graph.Shape, len(nd.Inputs))
+		st := step{node: nd, in: make([]int, len(nd.Inputs)), args: make([][]float32, len(nd.Inputs))}
+		for j, in := range nd.Inputs {
+			ins[j] = p.shapes[in.ID]
+			st.in[j] = p.slotOf[in.ID]
+		}
+		k, err := be.Kernel(nd, ins, p.shapes[nd.Out.ID])
+		if err != nil {
+			return fmt.Errorf("runtime: %s: %v at %s: %w", be.Name(), nd.Op.Kind(), nd.Path, err)
+		}
+		st.kernel = k
+		st.out = alloc(p.shapes[nd.Out.ID].Size())
+		p.slotOf[nd.Out.ID] = st.out
+		p.steps = append(p.steps, st)
+		// Release inputs whose last reader is this node.
+		for _, in := range nd.Inputs {
+			if last[in.ID] == i && !isLeaf(in) {
+				sz := p.shapes[in.ID].Size()
+				free[sz] = append(free[sz], p.slotOf[in.ID])
+			}
+		}
+	}
+	return nil
+}
+
+func isLeaf(v *graph.Value) bool {
+	k := v.Node.Op.Kind()
+	return k == graph.KindInput || k == graph.KindParam
+}
+
+// Bind sets the buffer of a named input or parameter. The buffer is read,
+// never written, and must stay valid while Run uses it.
+func (p *Program) Bind(name string, data []float32) error {
+	id, ok := p.inputs[name]
+	if !ok {
+		return nil // not needed by this program
+	}
+	if want := p.shapes[id]; want != nil && len(data) != want.Size() {
+		return fmt.Errorf("runtime: input %q has %d values, want %d for shape %v",
+			name, len(data), want.Size(), want)
+	}
+	p.slots[p.slotOf[id]] = data
+	return nil
+}
+
+// Needs reports the input and parameter names the program reads.
+func (p *Program) Needs() []string {
+	out := make([]string, 0, len(p.inputs))
+	for n := range p.inputs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Run executes every step. All needed inputs must be bound.
+func (p *Program) Run() error {
+	for name, id := range p.inputs {
+		if p.slots[p.slotOf[id]] == nil {
+			return fmt.Errorf("runtime: input %q is not bound", name)
+		}
+	}
+	for i := range p.steps {
+		st := &p.steps[i]
+		for j, s := range st.in {
+			st.args[j] = p.slots[s]
+		}
+		st.kernel(st.args, p.slots[st.out])
+	}
+	return nil
+}
+
+// Output returns the buffer of a named output; it is overwritten by the next Run.
+func (p *Program) Output(name string) []float32 {
+	id, ok := p.outputs[name]
+	if !ok {
+		return nil
+	}
+	return p.slots[p.slotOf[id]]
+}
+
+// Shape returns the bound shape of a named output.
+func (p *Program) Shape(name string) graph.Shape {
+	if id, ok := p.outputs[name]; ok {
+		return p.shapes[id]
+	}
+	return nil
+}

@@ -200,3 +200,6 @@ func (b *Builder) SumAll(x *Value, keepBatch bool) *Value {
 	}
 	return b.ReduceSumTo(x, shape)
 }
+
+// StopGrad returns x as a value through which no gradient flows.
+func (b *Builder) StopGrad(x *Value) *Value { return b.add(StopGrad{}, x) }

@@ -34,10 +34,17 @@ const (
 	// InX is the model input (N, C, R, R): binarized pixels in {0, 1} or
 	// pixels scaled to [-1, 1]. The reconstruction target is the same tensor.
 	InX = "x"
-	// InLossWeights is (1, L+1, 1, 1): the weight of the per-image
-	// reconstruction loss, then of each group's per-image KL, already
-	// divided by batch size and dimensions and multiplied by beta and gamma.
-	InLossWeights = "loss_weights"
+	// InLossScales is (1, 2, 1, 1): the factors of the summed
+	// reconstruction NLL and of the summed (gamma-weighted) KL in the loss:
+	// 1/(N*dims) and beta/(N*dims).
+	InLossScales = "loss_scales"
+	// InGammaOn is (1, 1, 1, 1): 1 while NVAE's gamma balancing of the KL
+	// groups is on, else 0.
+	InGammaOn = "gamma_on"
+	// InGammaNorm is (1, L, 1, 1): what each group's summed KL is
+	// multiplied by before the gamma weights are formed: 1/(its element
+	// count per image) for scaled gamma, else 1.
+	InGammaNorm = "gamma_norm"
 	// OutLoss is the scalar training loss.
 	OutLoss = "loss"
 	// OutRecon is the per-image reconstruction NLL in nats, (N, 1, 1, 1).
@@ -93,7 +100,9 @@ func (b *modelBuilder) build() {
 	r, c := b.h.Data.TargetRes, b.h.Data.Channels
 	x := b.Input(InX, Shape{Batch, c, r, r})
 	L := mh.NumLatentGroups()
-	weights := b.Input(InLossWeights, Shape{1, L + 1, 1, 1})
+	scales := b.Input(InLossScales, Shape{1, 2, 1, 1})
+	gammaOn := b.Input(InGammaOn, Shape{1, 1, 1, 1})
+	gammaNorm := b.Input(InGammaNorm, Shape{1, L, 1, 1})
 
 	b.Push("bottom_up")
 	skips := b.bottomUp(x)
@@ -107,7 +116,13 @@ func (b *modelBuilder) build() {
 
 	recon := b.reconLoss(logits, x)
 	kl := b.Concat(1, kls...)
-	loss := b.SumAll(b.Mul(b.Concat(1, recon, kl), weights), false)
+	// Gamma weights: L * a / sum(a) with a the (normalised) KL of each
+	// group over the batch, not differentiated; 1 when gamma is off.
+	a := b.StopGrad(b.ReduceSumTo(b.Mul(kl, gammaNorm), Shape{1, L, 1, 1}))
+	alpha := b.Unary(FnScale, float64(L), b.Div(a, b.SumAll(a, false)))
+	w := b.Add(b.Mul(gammaOn, b.Unary(FnAddConst, -1, alpha)), b.Unary(FnAddConst, 1, b.Unary(FnScale, 0, gammaOn)))
+	klSum := b.SumAll(b.Mul(kl, w), false)
+	loss := b.SumAll(b.Mul(b.Concat(1, b.SumAll(recon, false), klSum), scales), false)
 	b.Output(OutLoss, loss)
 	b.Output(OutRecon, recon)
 	b.Output(OutKL, kl)

@@ -33,6 +33,9 @@ const (
 	KindBroadcastTo
 	KindReduceSumTo
 
+	// StopGrad passes its input through and blocks gradients.
+	KindStopGrad
+
 	// Distribution family (op_dist.go).
 	KindDMoLNLL
 	KindDMoLGrad
@@ -46,7 +49,7 @@ var kindNames = [...]string{
 	KindConcat: "Concat", KindSlice: "Slice", KindPad: "Pad",
 	KindUpsample: "Upsample", KindSumPool: "SumPool",
 	KindBroadcastTo: "BroadcastTo", KindReduceSumTo: "ReduceSumTo",
-	KindDMoLNLL: "DMoLNLL", KindDMoLGrad: "DMoLGrad",
+	KindStopGrad: "StopGrad", KindDMoLNLL: "DMoLNLL", KindDMoLGrad: "DMoLGrad",
 }
 
 // String returns the kind's name.

@@ -192,7 +192,22 @@ func (o ReduceSumTo) Infer(in []Shape) (Shape, error) {
 	return out, nil
 }
 
+// StopGrad is the identity whose input receives no gradient.
+type StopGrad struct{}
+
+// Kind implements Op.
+func (StopGrad) Kind() OpKind { return KindStopGrad }
+
+// Infer implements Op.
+func (StopGrad) Infer(in []Shape) (Shape, error) {
+	if err := wantInputs(in, 1); err != nil {
+		return nil, err
+	}
+	return in[0], nil
+}
+
 func init() {
+	vjps[KindStopGrad] = func(*Builder, *Node, *Value) []*Value { return []*Value{nil} }
 	vjps[KindConcat] = func(b *Builder, n *Node, g *Value) []*Value {
 		axis := n.Op.(Concat).Axis
 		out := make([]*Value, len(n.Inputs))

@@ -69,6 +69,8 @@ func (Backend) Kernel(n *graph.Node, in []graph.Shape, out graph.Shape) (runtime
 		return broadcast(in[0], out), nil
 	case graph.ReduceSumTo:
 		return reduceTo(in[0], out), nil
+	case graph.StopGrad:
+		return func(a [][]float32, y []float32) { copy(y, a[0]) }, nil
 	case graph.DMoLNLL:
 		return func(a [][]float32, y []float32) { DMoLForward(op, a[0], a[1], y, in[0]) }, nil
 	case graph.DMoLGrad:

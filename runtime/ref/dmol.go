@@ -125,7 +125,7 @@ func (p *dmolPixel) eval(grad []float64, g float64) float64 {
 		return nll
 	}
 	for m := 0; m < M; m++ {
-		r := math.Exp(p.a[m] - maxA) / sumA // responsibility
+		r := math.Exp(p.a[m]-maxA) / sumA // responsibility
 		s := math.Exp(p.logit[m]-maxPi) / sumPi
 		grad[m] += g * (s - r)
 		for c := 0; c < C; c++ {

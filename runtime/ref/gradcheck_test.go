@@ -12,6 +12,13 @@ import (
 // checkGrads compares every parameter gradient of g's "loss" output with
 // central finite differences at a few random coordinates.
 func checkGrads(t *testing.T, g *graph.Graph, feeds map[string][]float32, batch int, tol float64) {
+	checkGradsInit(t, g, feeds, batch, tol, nil, 3)
+}
+
+// checkGradsInit is checkGrads with given parameter values (random normal
+// when nil) and a number of probed coordinates per parameter.
+func checkGradsInit(t *testing.T, g *graph.Graph, feeds map[string][]float32, batch int, tol float64,
+	init map[string][]float32, trials int) {
 	t.Helper()
 	loss := g.Outputs["loss"]
 	grads, err := graph.Grad(g, loss)
@@ -29,9 +36,9 @@ func checkGrads(t *testing.T, g *graph.Graph, feeds map[string][]float32, batch 
 	rng := rand.New(rand.NewPCG(1, 2))
 	params := map[string][]float32{}
 	for _, p := range g.Params {
-		d := make([]float32, p.Shape.Size())
-		for i := range d {
-			d[i] = float32(rng.NormFloat64() * 0.5)
+		d := init[p.Name]
+		if d == nil {
+			d = randn(rng, p.Shape.Size(), 0.5)
 		}
 		params[p.Name] = d
 		mustBind(t, prog, p.Name, d)
@@ -52,7 +59,7 @@ func checkGrads(t *testing.T, g *graph.Graph, feeds map[string][]float32, batch 
 	}
 	for _, p := range g.Params {
 		d := params[p.Name]
-		for trial := 0; trial < 3; trial++ {
+		for trial := 0; trial < trials; trial++ {
 			i := rng.IntN(len(d))
 			orig := d[i]
 			const h = 1e-2

@@ -2,7 +2,7 @@ package train
 
 import (
 	"math"
-		"testing"
+	"testing"
 
 	"vdvae/internal/testhp"
 	"vdvae/runtime"

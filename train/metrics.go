@@ -1,0 +1,138 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+)
+
+// metricsWriter appends one JSON object per line to metrics.jsonl:
+//
+//	{"kind":"train","step":..,"loss":..,"recon_nats":..,"kl_nats":..,
+//	 "nelbo_nats":..,"bpd":..,"grad_norm":..,"lr":..,"beta":..,"skipped":..,"skips":..}
+//	{"kind":"val","step":..,"images":..,"recon_nats":..,"kl_nats":..,"nelbo_nats":..,
+//	 "bpd":..,"group_kl_nats":[..]}
+//
+// bpd is the NELBO in bits per dimension. Non-finite numbers are written as
+// null.
+type metricsWriter struct {
+	f *os.File
+	w *bufio.Writer
+}
+
+// openMetrics opens the metrics file for appending after dropping lines of
+// steps after step, which a resumed run will log again.
+func openMetrics(path string, step int) (*metricsWriter, error) {
+	if err := truncateMetrics(path, step); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("train: open metrics: %w", err)
+	}
+	return &metricsWriter{f: f, w: bufio.NewWriter(f)}, nil
+}
+
+// truncateMetrics rewrites path atomically without lines whose step is
+// greater than step, and without a torn last line.
+func truncateMetrics(path string, step int) error {
+	old, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("train: read metrics: %w", err)
+	}
+	var keep bytes.Buffer
+	for _, line := range bytes.Split(old, []byte("\n")) {
+		var rec struct {
+			Step *int `json:"step"`
+		}
+		if json.Unmarshal(line, &rec) != nil || rec.Step == nil || *rec.Step > step {
+			continue
+		}
+		keep.Write(line)
+		keep.WriteByte('\n')
+	}
+	if keep.Len() == len(old) {
+		return nil
+	}
+	return writeFileAtomic(path, keep.Bytes())
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+func num(v float64) any {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return v
+}
+
+func bpd(nats float64, dims int) float64 { return nats / (float64(dims) * math.Ln2) }
+
+func (m *metricsWriter) write(rec map[string]any) {
+	b, _ := json.Marshal(rec)
+	m.w.Write(b)
+	m.w.WriteByte('\n')
+}
+
+func (m *metricsWriter) train(st StepStats, skips, dims int) {
+	m.write(map[string]any{"kind": "train", "step": st.Step, "loss": num(st.Loss),
+		"recon_nats": num(st.Recon), "kl_nats": num(st.KL), "nelbo_nats": num(st.NELBO()),
+		"bpd": num(bpd(st.NELBO(), dims)), "grad_norm": num(st.GradNorm), "lr": st.LR,
+		"beta": st.Beta, "skipped": st.Skipped, "skips": skips})
+}
+
+func (m *metricsWriter) eval(ev *EvalStats, dims int) {
+	g := make([]any, len(ev.GroupKL))
+	for i, v := range ev.GroupKL {
+		g[i] = num(v)
+	}
+	m.write(map[string]any{"kind": "val", "step": ev.Step, "images": ev.Images,
+		"recon_nats": num(ev.Recon), "kl_nats": num(ev.KL), "nelbo_nats": num(ev.NELBO()),
+		"bpd": num(bpd(ev.NELBO(), dims)), "group_kl_nats": g})
+}
+
+func (m *metricsWriter) flush() error {
+	if err := m.w.Flush(); err != nil {
+		return fmt.Errorf("train: write metrics: %w", err)
+	}
+	return nil
+}
+
+// Close flushes and closes the file.
+func (m *metricsWriter) Close() error {
+	err := m.flush()
+	if cerr := m.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

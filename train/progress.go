@@ -1,0 +1,61 @@
+package train
+
+import (
+	"fmt"
+	"io"
+
+	"time"
+)
+
+// progress prints the live training line: on a terminal one line redrawn
+// in place at most every 200ms, elsewhere one line every LogEvery steps.
+type progress struct {
+	out     io.Writer
+	opt     Options
+	total   int
+	start   time.Time
+	first   int
+	last    time.Time
+	drawn   bool
+	stepDur time.Duration
+}
+
+func newProgress(out io.Writer, opt Options, total, step int) *progress {
+	return &progress{out: out, opt: opt, total: total, start: time.Now(), first: step}
+}
+
+func (p *progress) update(st StepStats, skips int, d time.Duration) {
+	p.stepDur = d
+	live := p.opt.TTY && !p.opt.Quiet
+	every := p.opt.LogEvery
+	if every <= 0 {
+		every = 100
+	}
+	if live && time.Since(p.last) < 200*time.Millisecond && st.Step != p.total {
+		return
+	}
+	if !live && st.Step%every != 0 {
+		return
+	}
+	p.last = time.Now()
+	done := st.Step - p.first
+	rate := float64(done) / time.Since(p.start).Seconds()
+	eta := time.Duration(float64(p.total-st.Step)/rate) * time.Second
+	line := fmt.Sprintf("step %d/%d  loss %.4f  recon %.2f  KL %.2f  NELBO %.2f  |g| %.3g  skips %d  "+
+		"%.2f steps/s  ETA %s", st.Step, p.total, st.Loss, st.Recon, st.KL, st.NELBO(), st.GradNorm,
+		skips, rate, eta.Round(time.Second))
+	if live {
+		fmt.Fprintf(p.out, "\r%-120s", line)
+		p.drawn = true
+		return
+	}
+	fmt.Fprintln(p.out, line)
+}
+
+// finish ends a live line so the next output starts on a fresh line.
+func (p *progress) finish() {
+	if p != nil && p.drawn {
+		fmt.Fprintln(p.out)
+		p.drawn = false
+	}
+}

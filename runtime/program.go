@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"vdvae/graph"
 )
@@ -69,6 +70,8 @@ type Program struct {
 	outputs map[string]int // output name -> value ID
 	// PeakBytes is the memory of all planned buffers.
 	PeakBytes int64
+	// Profile, when set, accumulates the time spent per op kind.
+	Profile map[string]time.Duration
 }
 
 // Compile prepares the nodes needed to compute the named outputs and the
@@ -233,7 +236,13 @@ func (p *Program) Run() error {
 		for j, s := range st.in {
 			st.args[j] = p.slots[s]
 		}
+		if p.Profile == nil {
+			st.kernel(st.args, p.slots[st.out])
+			continue
+		}
+		t0 := time.Now()
 		st.kernel(st.args, p.slots[st.out])
+		p.Profile[profileKey(st.node)] += time.Since(t0)
 	}
 	return nil
 }
@@ -253,4 +262,24 @@ func (p *Program) Shape(name string) graph.Shape {
 		return p.shapes[id]
 	}
 	return nil
+}
+
+// profileKey names a node's op for profiles: the kind, refined by the
+// function of elementwise ops.
+func profileKey(n *graph.Node) string {
+	switch op := n.Op.(type) {
+	case graph.Unary:
+		return "Unary/" + op.Fn.String()
+	case graph.UnaryGrad:
+		return "UnaryGrad/" + op.Fn.String()
+	case graph.Binary:
+		return "Binary/" + op.Fn.String()
+	case graph.Conv2D:
+		return fmt.Sprintf("Conv2D/%dx%d", op.Kernel[0], op.Kernel[1])
+	case graph.ConvBwdData:
+		return fmt.Sprintf("ConvBwdData/%dx%d", op.Conv.Kernel[0], op.Conv.Kernel[1])
+	case graph.ConvBwdFilter:
+		return fmt.Sprintf("ConvBwdFilter/%dx%d", op.Conv.Kernel[0], op.Conv.Kernel[1])
+	}
+	return n.Op.Kind().String()
 }

@@ -33,6 +33,20 @@ func (b Backend) Kernel(n *graph.Node, in []graph.Shape, out graph.Shape) (runti
 	case graph.ConvBwdFilter:
 		s := shapeOf(op.Conv, in[0], in[1])
 		return func(a [][]float32, y []float32) { ConvBackwardFilter(a[0], a[1], y, nil, s) }, nil
+	case graph.Unary:
+		if fastUnary(op.Fn) {
+			return unaryKernel(op), nil
+		}
+	case graph.UnaryGrad:
+		if fastUnary(op.Fn) {
+			return unaryGradKernel(op), nil
+		}
+	case graph.Binary:
+		if in[0].Equal(out) && in[1].Equal(out) {
+			return binaryKernel(op), nil
+		}
+	case graph.ConvBwdBias:
+		return biasGradKernel(in[0]), nil
 	}
 	return b.Backend.Kernel(n, in, out)
 }

@@ -1,0 +1,143 @@
+package cpu
+
+/*
+#cgo CFLAGS: -O3 -Wall
+#cgo LDFLAGS: -ldnnl -lopenblas
+#cgo noescape vd_blas_conv
+#cgo nocallback vd_blas_conv
+#cgo noescape vd_blas_sgemm
+#cgo nocallback vd_blas_sgemm
+#include "kernels.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// Matrix is a row-major float32 matrix view: element (i, j) is
+// Data[i*Stride+j]. Data needs (Rows-1)*Stride+Cols elements at least.
+type Matrix struct {
+	Rows, Cols, Stride int
+	Data               []float32
+}
+
+// Sgemm computes c = alpha·op(a)·op(b) + beta·c, where op(m) is m, or its
+// transpose when the matching trans flag is set, through OpenBLAS. The
+// plain loop it equals is
+//
+//	for i, j: c[i,j] = alpha·Σ_l op(a)[i,l]·op(b)[l,j] + beta·c[i,j]
+//
+// Shapes and lengths are checked in Go first; a mismatch panics. c must not
+// overlap a or b. Like the convolutions, Sgemm uses every core and calls
+// are serialized.
+func Sgemm(transA, transB bool, alpha float32, a, b Matrix, beta float32, c Matrix) {
+	m, k := a.Rows, a.Cols
+	if transA {
+		m, k = k, m
+	}
+	kb, n := b.Rows, b.Cols
+	if transB {
+		kb, n = n, kb
+	}
+	if kb != k || c.Rows != m || c.Cols != n {
+		panic(fmt.Sprintf("cpu: Sgemm: op(a) is %dx%d, op(b) %dx%d, c %dx%d", m, k, kb, n,
+			c.Rows, c.Cols))
+	}
+	for _, x := range [...]struct {
+		name string
+		m    Matrix
+	}{{"a", a}, {"b", b}, {"c", c}} {
+		x.m.check(x.name)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	C.vd_blas_sgemm(cBool(transA), cBool(transB), C.int64_t(m), C.int64_t(n), C.int64_t(k),
+		C.float(alpha), ptr(a.Data), C.int64_t(a.Stride), ptr(b.Data), C.int64_t(b.Stride),
+		C.float(beta), ptr(c.Data), C.int64_t(c.Stride))
+}
+
+func (m Matrix) check(name string) {
+	if m.Rows < 0 || m.Cols < 0 || m.Stride < max(1, m.Cols) ||
+		m.Rows > 0 && m.Cols > 0 && len(m.Data) < (m.Rows-1)*m.Stride+m.Cols ||
+		m.Rows > 0 && m.Cols > 0 && m.Stride*m.Rows >= 1<<31 {
+		panic(fmt.Sprintf("cpu: Sgemm: %s is %dx%d with stride %d over %d elements", name,
+			m.Rows, m.Cols, m.Stride, len(m.Data)))
+	}
+}
+
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ptr returns the address of s's first element, or NULL for an empty s.
+func ptr(s []float32) *C.float {
+	if len(s) == 0 {
+		return nil
+	}
+	return (*C.float)(unsafe.Pointer(&s[0]))
+}
+
+func dims(s ConvShape) C.vd_dims {
+	after := s.PadAfter()
+	return C.vd_dims{
+		n: C.int64_t(s.N), c: C.int64_t(s.C), h: C.int64_t(s.H), w: C.int64_t(s.W),
+		k: C.int64_t(s.K), kh: C.int64_t(s.Kernel[0]), kw: C.int64_t(s.Kernel[1]),
+		sh: C.int64_t(s.Stride[0]), sw: C.int64_t(s.Stride[1]),
+		pt: C.int64_t(s.PadBefore[0]), pl: C.int64_t(s.PadBefore[1]),
+		pb: C.int64_t(after[0]), pr: C.int64_t(after[1]),
+		oh: C.int64_t(s.Out[0]), ow: C.int64_t(s.Out[1]),
+	}
+}
+
+// The BLAS path gathers images side by side into one GEMM until it has
+// blasMinCols columns, within blasColBudget floats of im2col scratch.
+const (
+	blasMinCols   = 1024
+	blasColBudget = 4 << 20
+)
+
+func pointwise(s ConvShape) bool {
+	return s.Kernel == [2]int{1, 1} && s.Stride == [2]int{1, 1} &&
+		s.PadBefore == [2]int{} && s.Out == [2]int{s.H, s.W}
+}
+
+// blasPlan returns the images per GEMM and the scratch sizes (im2col
+// columns and gathered output) the BLAS path needs for pass p of s.
+func blasPlan(p pass, s ConvShape) (chunk, col, tmp int) {
+	px := s.Out[0] * s.Out[1]
+	ckk := s.C * s.Kernel[0] * s.Kernel[1]
+	if pointwise(s) && px == 1 {
+		return s.N, 0, 0 // one GEMM on the N×C matrix, no copies
+	}
+	chunk = min(s.N, max(1, (blasMinCols+px-1)/px))
+	if chunk*ckk*px > blasColBudget {
+		chunk = max(1, blasColBudget/(ckk*px))
+	}
+	if !pointwise(s) || chunk > 1 {
+		col = ckk * chunk * px
+	}
+	if chunk > 1 {
+		tmp = s.K * chunk * px
+	}
+	return chunk, col, tmp
+}
+
+// runBLAS runs pass p with im2col and OpenBLAS, or oneDNN's sgemm when
+// dnnlGemm is set; the caller holds mu.
+func runBLAS(p pass, s ConvShape, dnnlGemm bool, a, b, c, e []float32) {
+	chunk, ncol, ntmp := blasPlan(p, s)
+	if len(scratch) < ncol+ntmp {
+		scratch = make([]float32, ncol+ntmp)
+	}
+	d := dims(s)
+	C.vd_blas_conv(C.int(p), &d, ptr(a), ptr(b), ptr(c), ptr(e), ptr(scratch[:ncol]),
+		ptr(scratch[ncol:ncol+ntmp]), C.int64_t(chunk), cBool(dnnlGemm))
+}

@@ -1,0 +1,163 @@
+package cpu
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// ConvForward computes y = conv(x, w) + b, overwriting y; b may be nil.
+// It equals ConvForwardRef up to float32 rounding. Lengths must match s
+// (x: InputLen, w: FilterLen, b: K, y: OutputLen); a mismatch or an
+// invalid s panics.
+func ConvForward(x, w, b, y []float32, s ConvShape) {
+	checkForward(x, w, b, y, s)
+	run(passForward, choose(passForward, s), s, x, w, b, y)
+}
+
+// ConvBackwardData computes dx = ∂loss/∂x from dy = ∂loss/∂y, overwriting
+// dx. It equals ConvBackwardDataRef up to float32 rounding.
+func ConvBackwardData(dy, w, dx []float32, s ConvShape) {
+	checkBackwardData(dy, w, dx, s)
+	run(passBackwardData, choose(passBackwardData, s), s, dy, w, dx, nil)
+}
+
+// ConvBackwardFilter computes dw = ∂loss/∂w and, unless db is nil,
+// db = ∂loss/∂b, overwriting both. It equals ConvBackwardFilterRef up to
+// float32 rounding.
+func ConvBackwardFilter(x, dy, dw, db []float32, s ConvShape) {
+	checkBackwardFilter(x, dy, dw, db, s)
+	run(passBackwardFilter, choose(passBackwardFilter, s), s, x, dy, dw, db)
+}
+
+func checkForward(x, w, b, y []float32, s ConvShape) {
+	s.mustValid("ConvForward", namedLen{"x", len(x), s.InputLen()},
+		namedLen{"w", len(w), s.FilterLen()}, namedLen{"y", len(y), s.OutputLen()})
+	if b != nil && len(b) != s.K {
+		panic(fmt.Sprintf("cpu: ConvForward: len(b) = %d, want %d or nil", len(b), s.K))
+	}
+}
+
+func checkBackwardData(dy, w, dx []float32, s ConvShape) {
+	s.mustValid("ConvBackwardData", namedLen{"dy", len(dy), s.OutputLen()},
+		namedLen{"w", len(w), s.FilterLen()}, namedLen{"dx", len(dx), s.InputLen()})
+}
+
+func checkBackwardFilter(x, dy, dw, db []float32, s ConvShape) {
+	s.mustValid("ConvBackwardFilter", namedLen{"x", len(x), s.InputLen()},
+		namedLen{"dy", len(dy), s.OutputLen()}, namedLen{"dw", len(dw), s.FilterLen()})
+	if db != nil && len(db) != s.K {
+		panic(fmt.Sprintf("cpu: ConvBackwardFilter: len(db) = %d, want %d or nil", len(db),
+			s.K))
+	}
+}
+
+// pass is one of the three computations of a convolution.
+type pass uint8
+
+const (
+	passForward pass = iota
+	passBackwardData
+	passBackwardFilter
+)
+
+func (p pass) String() string {
+	return [...]string{"fwd", "bwd_data", "bwd_filter"}[p]
+}
+
+// method is an implementation of the convolution passes.
+type method uint8
+
+const (
+	methodBLAS        method = iota // im2col (or none for 1x1) + OpenBLAS sgemm
+	methodDNNLGemm                  // im2col (or none for 1x1) + oneDNN's sgemm
+	methodDNNL                      // oneDNN convolution on the plain nchw/oihw tensors
+	methodDNNLBlocked               // oneDNN convolution in its blocked layouts, reorders around it
+)
+
+// methods lists every method, for tests and benchmarks.
+var methods = []method{methodBLAS, methodDNNLGemm, methodDNNL, methodDNNLBlocked}
+
+func (m method) String() string {
+	return [...]string{"blas", "dnnl_gemm", "dnnl", "dnnl_blocked"}[m]
+}
+
+// choose picks the method for one pass of shape s; see the table in doc.go
+// for the measurements behind it.
+func choose(p pass, s ConvShape) method {
+	return methodDNNLBlocked
+}
+
+// mu serializes every call into C: the plan cache, the shared scratch
+// buffer and the plans' memory objects are not safe for concurrent use, and
+// each kernel already uses every core.
+var (
+	mu      sync.Mutex
+	plans   = map[planKey]*dnnlPlan{}
+	scratch []float32 // im2col scratch of the BLAS path, grown on demand
+)
+
+// planKey identifies one cached oneDNN plan. Its identity comes from the
+// comparable fields, never from formatted text.
+type planKey struct {
+	shape   ConvShape
+	pass    pass
+	method  method
+	hasBias bool
+}
+
+// run executes pass p of s with method m. The arguments are, by pass:
+// forward (x, w, b, y), backward data (dy, w, dx, nil), backward filter
+// (x, dy, dw, db).
+func run(p pass, m method, s ConvShape, a, b, c, e []float32) {
+	mu.Lock()
+	defer mu.Unlock()
+	if m == methodBLAS || m == methodDNNLGemm {
+		runBLAS(p, s, m == methodDNNLGemm, a, b, c, e)
+		return
+	}
+	hasBias := (p == passForward && c != nil) || (p == passBackwardFilter && e != nil)
+	plan := planFor(planKey{s, p, m, hasBias})
+	if plan.err != nil {
+		// oneDNN cannot do this shape; the BLAS path can do any valid one.
+		runBLAS(p, s, false, a, b, c, e)
+		return
+	}
+	if err := plan.run(a, b, c, e); err != nil {
+		// A plan that was created must run; anything else is a bug.
+		panic(fmt.Sprintf("%v (%v pass of %v)", err, p, s))
+	}
+}
+
+// planFor returns the cached plan of key, creating it on first use. A
+// failed creation is cached too, so that it is not retried on every call.
+func planFor(key planKey) *dnnlPlan {
+	if p, ok := plans[key]; ok {
+		return p
+	}
+	start := time.Now()
+	p := newDNNLPlan(key)
+	plans[key] = p
+	if p.err != nil {
+		slog.Debug("cpu: oneDNN plan unavailable, using BLAS", "shape", key.shape,
+			"pass", key.pass, "err", p.err)
+		return p
+	}
+	slog.Debug("cpu: oneDNN plan", "shape", key.shape, "pass", key.pass,
+		"method", key.method, "impl", p.impl, "create", time.Since(start))
+	return p
+}
+
+// ReleasePlans frees every cached oneDNN plan (C memory) and the scratch
+// buffer of the BLAS path. Later calls create them again. Plans are
+// otherwise kept for the life of the process; no finalizer frees them.
+func ReleasePlans() {
+	mu.Lock()
+	defer mu.Unlock()
+	for k, p := range plans {
+		p.destroy()
+		delete(plans, k)
+	}
+	scratch = nil
+}

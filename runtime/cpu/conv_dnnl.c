@@ -1,0 +1,307 @@
+// oneDNN convolution plans. See kernels.h.
+//
+// Every primitive runs with a user-managed scratchpad: oneDNN's own
+// (library) scratchpad is shared per OS thread and a primitive must then run
+// on the thread that created it, which Go cannot promise. The callers
+// serialize all calls, so one grown buffer serves every primitive.
+#include <stdlib.h>
+
+#include <dnnl.h>
+#include <dnnl_debug.h>
+
+#include "kernels.h"
+
+static dnnl_engine_t engine;
+static dnnl_stream_t stream;
+static dnnl_primitive_attr_t attr; // scratchpad mode user
+static void *scratch;              // shared scratchpad, 64-byte aligned
+static size_t scratch_cap;
+
+// CALL runs one oneDNN call; on failure it records the call's name and jumps
+// to the function's fail label with the status in st.
+#define CALL(fn, args)                     \
+	do {                                   \
+		st = fn args;                      \
+		if (st != dnnl_success) {          \
+			*failed = #fn;                 \
+			goto fail;                     \
+		}                                  \
+	} while (0)
+
+int vd_dnnl_init(const char **failed) {
+	dnnl_status_t st = dnnl_success;
+	if (stream) return dnnl_success;
+	CALL(dnnl_engine_create, (&engine, dnnl_cpu, 0));
+	CALL(dnnl_primitive_attr_create, (&attr));
+	CALL(dnnl_primitive_attr_set_scratchpad_mode, (attr, dnnl_scratchpad_mode_user));
+	CALL(dnnl_stream_create, (&stream, engine, dnnl_stream_default_flags));
+	return dnnl_success;
+fail:
+	return st;
+}
+
+const char *vd_dnnl_status_str(int status) {
+	return dnnl_status2str((dnnl_status_t)status);
+}
+
+void vd_dnnl_version(int *major, int *minor, int *patch) {
+	const dnnl_version_t *v = dnnl_version();
+	*major = v->major;
+	*minor = v->minor;
+	*patch = v->patch;
+}
+
+// prim is a primitive with its scratchpad memory object (NULL when it needs
+// none), whose data handle is set to the shared buffer for each run.
+typedef struct prim {
+	dnnl_primitive_t p;
+	dnnl_memory_t scr;
+	size_t scr_size;
+} prim;
+
+// arg is one tensor argument of a plan. user describes the caller's plain
+// tensor, whose data pointer is set for each call; when the convolution
+// wants another layout, inner is oneDNN-owned memory in that layout and
+// reorder converts user to inner (inputs) or inner to user (outputs).
+typedef struct arg {
+	int id;
+	int out;
+	int used;
+	dnnl_memory_t user;
+	dnnl_memory_t inner;
+	prim reorder;
+} arg;
+
+struct vd_plan {
+	dnnl_primitive_desc_t pd;
+	prim conv;
+	arg args[4];
+};
+
+// make_prim creates the primitive of pd and its scratchpad memory object.
+static dnnl_status_t make_prim(prim *out, const_dnnl_primitive_desc_t pd,
+		const char **failed) {
+	dnnl_status_t st = dnnl_success;
+	CALL(dnnl_primitive_create, (&out->p, pd));
+	const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+	if (!md) {
+		*failed = "dnnl_primitive_desc_query_md";
+		return dnnl_invalid_arguments;
+	}
+	out->scr_size = dnnl_memory_desc_get_size(md);
+	if (out->scr_size == 0) return dnnl_success;
+	CALL(dnnl_memory_create, (&out->scr, md, engine, DNNL_MEMORY_NONE));
+	return dnnl_success;
+fail:
+	return st;
+}
+
+static void free_prim(prim *p) {
+	if (p->scr) dnnl_memory_destroy(p->scr);
+	if (p->p) dnnl_primitive_destroy(p->p);
+}
+
+// run executes p with n arguments (args has room for one more, the
+// scratchpad).
+static dnnl_status_t run(prim *p, int n, dnnl_exec_arg_t *args, const char **failed) {
+	dnnl_status_t st = dnnl_success;
+	if (p->scr) {
+		if (p->scr_size > scratch_cap) {
+			size_t cap = (p->scr_size + 4095) / 4096 * 4096;
+			void *buf = aligned_alloc(64, cap);
+			if (!buf) {
+				*failed = "aligned_alloc";
+				return dnnl_out_of_memory;
+			}
+			free(scratch);
+			scratch = buf;
+			scratch_cap = cap;
+		}
+		CALL(dnnl_memory_set_data_handle, (p->scr, scratch));
+		args[n].arg = DNNL_ARG_SCRATCHPAD;
+		args[n].memory = p->scr;
+		n++;
+	}
+	CALL(dnnl_primitive_execute, (p->p, stream, n, args));
+	return dnnl_success;
+fail:
+	return st;
+}
+
+static void set_md(dnnl_memory_desc_t *md, int64_t a, int64_t b, int64_t c, int64_t e,
+		dnnl_format_tag_t tag, const char **failed, dnnl_status_t *st) {
+	dnnl_dims_t dims = {a, b, c, e};
+	*st = dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, tag);
+	if (*st != dnnl_success) *failed = "dnnl_memory_desc_init_by_tag";
+}
+
+// bind prepares argument g for tensor id with plain layout plain.
+static dnnl_status_t bind(vd_plan *p, arg *g, int id, int out,
+		const dnnl_memory_desc_t *plain, const char **failed) {
+	dnnl_status_t st = dnnl_success;
+	dnnl_primitive_desc_t rpd = NULL;
+	g->id = id;
+	g->out = out;
+	g->used = 1;
+	const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(p->pd, dnnl_query_exec_arg_md, id);
+	if (!want) {
+		*failed = "dnnl_primitive_desc_query_md";
+		return dnnl_invalid_arguments;
+	}
+	CALL(dnnl_memory_create, (&g->user, plain, engine, DNNL_MEMORY_NONE));
+	if (dnnl_memory_desc_equal(want, plain)) return dnnl_success;
+	CALL(dnnl_memory_create, (&g->inner, want, engine, DNNL_MEMORY_ALLOCATE));
+	if (out) {
+		CALL(dnnl_reorder_primitive_desc_create, (&rpd, want, engine, plain, engine, attr));
+	} else {
+		CALL(dnnl_reorder_primitive_desc_create, (&rpd, plain, engine, want, engine, attr));
+	}
+	if ((st = make_prim(&g->reorder, rpd, failed)) != dnnl_success) goto fail;
+	CALL(dnnl_primitive_desc_destroy, (rpd));
+	return dnnl_success;
+fail:
+	if (rpd) dnnl_primitive_desc_destroy(rpd);
+	return st;
+}
+
+// conv_pd creates the primitive descriptor of pass for the given layouts.
+static dnnl_status_t conv_pd(vd_plan *p, const vd_dims *d, int pass, int wino,
+		const dnnl_memory_desc_t *x, const dnnl_memory_desc_t *w,
+		const dnnl_memory_desc_t *b, const dnnl_memory_desc_t *y, const char **failed) {
+	dnnl_status_t st = dnnl_success;
+	dnnl_primitive_desc_t fwd = NULL;
+	dnnl_convolution_desc_t fd, bd;
+	dnnl_dims_t strides = {d->sh, d->sw}, pad_l = {d->pt, d->pl}, pad_r = {d->pb, d->pr};
+	dnnl_alg_kind_t alg = wino ? dnnl_convolution_winograd : dnnl_convolution_direct;
+	CALL(dnnl_convolution_forward_desc_init,
+			(&fd, dnnl_forward_training, alg, x, w, b, y, strides, pad_l, pad_r));
+	CALL(dnnl_primitive_desc_create, (&fwd, &fd, attr, engine, NULL));
+	if (pass == VD_FWD) {
+		p->pd = fwd;
+		return dnnl_success;
+	}
+	if (pass == VD_BWD_DATA) {
+		CALL(dnnl_convolution_backward_data_desc_init,
+				(&bd, alg, x, w, y, strides, pad_l, pad_r));
+	} else {
+		CALL(dnnl_convolution_backward_weights_desc_init,
+				(&bd, alg, x, w, b, y, strides, pad_l, pad_r));
+	}
+	CALL(dnnl_primitive_desc_create, (&p->pd, &bd, attr, engine, fwd));
+	st = dnnl_primitive_desc_destroy(fwd); // the backward pd keeps what it needs
+	fwd = NULL;
+	if (st != dnnl_success) *failed = "dnnl_primitive_desc_destroy";
+	return st;
+fail:
+	if (fwd) dnnl_primitive_desc_destroy(fwd);
+	return st;
+}
+
+int vd_dnnl_plan_create(vd_plan **out, const vd_dims *d, int pass, int blocked,
+		int has_bias, int wino, const char **failed) {
+	dnnl_status_t st = dnnl_success;
+	dnnl_memory_desc_t x, w, y, b, xa, wa, ya;
+	vd_plan *p = calloc(1, sizeof *p);
+	*out = NULL;
+	if (!p) {
+		*failed = "calloc";
+		return dnnl_out_of_memory;
+	}
+	set_md(&x, d->n, d->c, d->h, d->w, dnnl_nchw, failed, &st);
+	if (st == dnnl_success) set_md(&w, d->k, d->c, d->kh, d->kw, dnnl_oihw, failed, &st);
+	if (st == dnnl_success) set_md(&y, d->n, d->k, d->oh, d->ow, dnnl_nchw, failed, &st);
+	if (st == dnnl_success) set_md(&xa, d->n, d->c, d->h, d->w, blocked ? dnnl_format_tag_any : dnnl_nchw, failed, &st);
+	if (st == dnnl_success) set_md(&wa, d->k, d->c, d->kh, d->kw, blocked ? dnnl_format_tag_any : dnnl_oihw, failed, &st);
+	if (st == dnnl_success) set_md(&ya, d->n, d->k, d->oh, d->ow, blocked ? dnnl_format_tag_any : dnnl_nchw, failed, &st);
+	if (st != dnnl_success) goto fail;
+	dnnl_dims_t bdims = {d->k};
+	CALL(dnnl_memory_desc_init_by_tag, (&b, 1, bdims, dnnl_f32, dnnl_x));
+
+	st = conv_pd(p, d, pass, wino, &xa, &wa, has_bias && pass != VD_BWD_DATA ? &b : NULL, &ya, failed);
+	if (st != dnnl_success) goto fail;
+	if ((st = make_prim(&p->conv, p->pd, failed)) != dnnl_success) goto fail;
+
+	switch (pass) {
+	case VD_FWD:
+		st = bind(p, &p->args[0], DNNL_ARG_SRC, 0, &x, failed);
+		if (st == dnnl_success) st = bind(p, &p->args[1], DNNL_ARG_WEIGHTS, 0, &w, failed);
+		if (st == dnnl_success && has_bias) st = bind(p, &p->args[2], DNNL_ARG_BIAS, 0, &b, failed);
+		if (st == dnnl_success) st = bind(p, &p->args[3], DNNL_ARG_DST, 1, &y, failed);
+		break;
+	case VD_BWD_DATA:
+		st = bind(p, &p->args[0], DNNL_ARG_DIFF_DST, 0, &y, failed);
+		if (st == dnnl_success) st = bind(p, &p->args[1], DNNL_ARG_WEIGHTS, 0, &w, failed);
+		if (st == dnnl_success) st = bind(p, &p->args[2], DNNL_ARG_DIFF_SRC, 1, &x, failed);
+		break;
+	default:
+		st = bind(p, &p->args[0], DNNL_ARG_SRC, 0, &x, failed);
+		if (st == dnnl_success) st = bind(p, &p->args[1], DNNL_ARG_DIFF_DST, 0, &y, failed);
+		if (st == dnnl_success) st = bind(p, &p->args[2], DNNL_ARG_DIFF_WEIGHTS, 1, &w, failed);
+		if (st == dnnl_success && has_bias) st = bind(p, &p->args[3], DNNL_ARG_DIFF_BIAS, 1, &b, failed);
+	}
+	if (st != dnnl_success) goto fail;
+	*out = p;
+	return dnnl_success;
+fail:
+	vd_dnnl_plan_destroy(p);
+	return st;
+}
+
+int vd_dnnl_plan_exec(vd_plan *p, float *a, float *b, float *c, float *e,
+		const char **failed) {
+	dnnl_status_t st = dnnl_success;
+	float *ptr[4] = {a, b, c, e};
+	dnnl_exec_arg_t cargs[5];
+	int n = 0;
+	for (int i = 0; i < 4; i++) {
+		arg *g = &p->args[i];
+		if (!g->used) continue;
+		CALL(dnnl_memory_set_data_handle, (g->user, ptr[i]));
+		cargs[n].arg = g->id;
+		cargs[n].memory = g->inner ? g->inner : g->user;
+		n++;
+		if (!g->reorder.p || g->out) continue;
+		dnnl_exec_arg_t r[3] = {{DNNL_ARG_FROM, g->user}, {DNNL_ARG_TO, g->inner}};
+		if ((st = run(&g->reorder, 2, r, failed)) != dnnl_success) goto fail;
+	}
+	if ((st = run(&p->conv, n, cargs, failed)) != dnnl_success) goto fail;
+	for (int i = 0; i < 4; i++) {
+		arg *g = &p->args[i];
+		if (!g->used || !g->reorder.p || !g->out) continue;
+		dnnl_exec_arg_t r[3] = {{DNNL_ARG_FROM, g->inner}, {DNNL_ARG_TO, g->user}};
+		if ((st = run(&g->reorder, 2, r, failed)) != dnnl_success) goto fail;
+	}
+	CALL(dnnl_stream_wait, (stream));
+fail:
+	// Forget the caller's pointers: C keeps none after returning.
+	for (int i = 0; i < 4; i++)
+		if (p->args[i].user) dnnl_memory_set_data_handle(p->args[i].user, NULL);
+	return st;
+}
+
+const char *vd_dnnl_plan_impl(vd_plan *p) {
+	const char *s = NULL;
+	if (dnnl_primitive_desc_query(p->pd, dnnl_query_impl_info_str, 0, &s) != dnnl_success)
+		return "unknown";
+	return s;
+}
+
+void vd_dnnl_plan_destroy(vd_plan *p) {
+	if (!p) return;
+	for (int i = 0; i < 4; i++) {
+		arg *g = &p->args[i];
+		free_prim(&g->reorder);
+		if (g->inner) dnnl_memory_destroy(g->inner);
+		if (g->user) dnnl_memory_destroy(g->user);
+	}
+	free_prim(&p->conv);
+	if (p->pd) dnnl_primitive_desc_destroy(p->pd);
+	free(p);
+}
+
+int vd_dnnl_sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
+		const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+		float *c, int64_t ldc) {
+	return dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb,
+			beta, c, ldc);
+}

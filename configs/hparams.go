@@ -172,3 +172,14 @@ func (m *Model) NumLatentGroups() int {
 // IsBinarized reports whether the dataset is binarized MNIST, the one dataset
 // with a Bernoulli output, [0, 1] inputs and a 28x28 loss window.
 func (d *Data) IsBinarized() bool { return d.DatasetSource == "binarized_mnist" }
+
+// IsPadded28 reports whether the images are 28x28 digits or clothes padded
+// by 2 to 32x32 (binarized_mnist, mnist, fashion_mnist): their losses and
+// samples use only the central 28x28.
+func (d *Data) IsPadded28() bool {
+	switch d.DatasetSource {
+	case "binarized_mnist", "mnist", "fashion_mnist":
+		return d.TargetRes == 32
+	}
+	return false
+}

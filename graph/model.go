@@ -15,7 +15,8 @@ type Model struct {
 	// Groups lists the latent groups in top-down order.
 	Groups []LatentGroup
 	// Dims is the number of dimensions the losses are averaged over:
-	// 28*28 for binarized MNIST, target_res^2 * channels otherwise.
+	// 28*28 for MNIST-like data padded to 32x32, target_res^2 * channels
+	// otherwise.
 	Dims int
 	// Grads maps parameter names to their gradient values (training only).
 	Grads map[string]*Value
@@ -68,7 +69,7 @@ func BuildModel(h *configs.Hparams, grad bool) (m *Model, err error) {
 	}()
 	mb := &modelBuilder{Builder: NewBuilder(), h: h, m: &Model{H: h}}
 	mb.m.Dims = h.Data.TargetRes * h.Data.TargetRes * h.Data.Channels
-	if h.Data.IsBinarized() {
+	if h.Data.IsPadded28() {
 		mb.m.Dims = 28 * 28 * h.Data.Channels
 	}
 	mb.build()
@@ -132,12 +133,15 @@ func (b *modelBuilder) build() {
 // reconLoss returns the per-image reconstruction NLL in nats, (N,1,1,1).
 func (b *modelBuilder) reconLoss(logits, x *Value) *Value {
 	h := b.h
-	if h.Data.IsBinarized() {
-		// Only the central 28x28 counts: nll = softplus(l) - t*l.
+	if h.Data.IsPadded28() {
+		// Only the central 28x28 of padded MNIST-like images counts.
 		var s Slice
 		s.Begin[2], s.End[2], s.Begin[3], s.End[3] = 2, 30, 2, 30
-		l, t := b.Slice(logits, s), b.Slice(x, s)
-		nll := b.Sub(b.Unary(FnSoftplus, 1, l), b.Mul(t, l))
+		logits, x = b.Slice(logits, s), b.Slice(x, s)
+	}
+	if h.Data.IsBinarized() {
+		// Bernoulli NLL from logits: softplus(l) - t*l.
+		nll := b.Sub(b.Unary(FnSoftplus, 1, logits), b.Mul(x, logits))
 		return b.SumAll(nll, true)
 	}
 	bits := h.Data.NumBits

@@ -26,7 +26,9 @@ type Trainer struct {
 	Grads   map[string][]float32
 	Opt     *Optimizer
 
-	// Step is the number of global steps taken (applied or skipped).
+	// Step is the number of global steps taken (applied or skipped). The
+	// schedules (learning rate, KL beta, gamma) are driven by the number of
+	// applied updates instead, so that a skipped step changes nothing.
 	Step int
 	// Skips counts skipped updates; SkipRun counts the current streak.
 	Skips, SkipRun int
@@ -162,7 +164,7 @@ func fillNormal(r *rand.Rand, d []float32) {
 // gradient checks, and (unless skipped) the update and the EMA.
 func (t *Trainer) TrainStep() (StepStats, error) {
 	t.Step++
-	step := t.Step
+	step := t.Opt.Count + 1 // the schedules' step
 	r := rand.New(t.Noise)
 	n := t.H.Train.BatchSize
 	for _, e := range t.eps {
@@ -175,7 +177,7 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 		return StepStats{}, err
 	}
 	st := t.collect(t.train, n)
-	st.Step, st.Beta = step, KLBeta(&t.H.Loss, step)
+	st.Step, st.Beta = t.Step, KLBeta(&t.H.Loss, step)
 	st.LR = LearningRate(&t.H.Optimizer, step)
 
 	t.gradList = t.gradList[:0]
@@ -251,7 +253,7 @@ func (t *Trainer) EvalBatch(params map[string][]float32, n int, r *rand.Rand) (S
 	for _, e := range t.eps {
 		fillNormal(r, e[:len(e)/t.batchOf(t.x)*n])
 	}
-	if err := t.bind(p, params, n, t.Step); err != nil {
+	if err := t.bind(p, params, n, t.Opt.Count+1); err != nil {
 		return StepStats{}, err
 	}
 	if err := p.Run(); err != nil {

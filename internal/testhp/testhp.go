@@ -37,7 +37,7 @@ func Tiny(source string, channels int) *configs.Hparams {
 		InputConvFilters: 4, InputKernelSize: [2]int{1, 1},
 		UpStrides: up, UpNBlocksPerRes: []int{1, 0, 0}, UpNBlocks: fill(n, 1),
 		UpNLayers: fill(n, 1), UpFilters: []int{4, 4, 6}, UpMidFiltersRatio: fill(n, 1.0),
-		UpKernelSize: []int{3, 3, 1}, UpSkipFilters: []int{4, 4, 6},
+		UpKernelSize: []int{3, 3, 1}, UpSkipFilters: []int{4, 6, 6},
 		DownStrides: down, DownNBlocksPerRes: []int{0, 1, 0}, DownNBlocks: fill(n, 1),
 		DownNLayers: fill(n, 1), DownFilters: []int{6, 6, 4}, DownMidFiltersRatio: fill(n, 0.5),
 		DownKernelSize: []int{1, 3, 3}, DownLatentVariates: []int{2, 3, 2},
@@ -54,7 +54,7 @@ func Tiny(source string, channels int) *configs.Hparams {
 	h.Train = configs.Train{TotalTrainSteps: 20, BatchSize: 4, EmaDecay: 0.9999,
 		LoggingIntervalInSteps: 1, CheckpointAndEvalIntervalInSteps: 10}
 	h.Val = configs.Val{NSamplesForValidation: 8, BatchSize: 4}
-	h.Synthesis = configs.Synthesis{LoadEmaWeights: true, VariateMasksQuantile: 0.03,
+	h.Synthesis = configs.Synthesis{SynthesisMode: "reconstruction", LoadEmaWeights: true, VariateMasksQuantile: 0.03,
 		DivStatsSubsetRatio: 0.2, NGenerationBatches: 1, OutputTemperature: 1, BatchSize: 4}
 	return h
 }

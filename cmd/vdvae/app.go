@@ -30,7 +30,8 @@ func (e usageError) Unwrap() error { return e.err }
 func usage(err error) error { return usageError{err} }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	onUsage := func(_ *cli.Context, err error, _ bool) error { return usage(err) }
+	app := &cli.App{
 		Name:  "vdvae",
 		Usage: "train, check and run Efficient-VDVAE models",
 		Description: "Efficient-VDVAE (a very deep hierarchical VAE) as one Go binary.\n" +
@@ -40,17 +41,27 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		HideHelpCommand: true,
 		Commands:        []*cli.Command{checkCommand(), trainCommand(), resetCommand()},
 		ExitErrHandler:  func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usage(err)
-		},
+		OnUsageError:    onUsage,
 	}
+	for _, c := range app.Commands {
+		c.OnUsageError = onUsage
+	}
+	return app
 }
 
 // run executes the CLI and maps errors to exit codes in one place.
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := newApp(stdout, stderr).RunContext(ctx, args)
+	app := newApp(stdout, stderr)
+	var notFound error
+	app.CommandNotFound = func(_ *cli.Context, name string) {
+		notFound = usage(fmt.Errorf("unknown command %q; run vdvae --help for the list", name))
+	}
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		err = notFound
+	}
 	if err == nil {
 		return exitOK
 	}

@@ -40,7 +40,14 @@ func Costs(g *Graph) []LevelCost {
 		}
 		switch op := n.Op.(type) {
 		case ParamRef:
-			row(op.Name).Params += op.Shape.Size()
+			r := row(op.Name)
+			r.Params += op.Shape.Size()
+			// The learned state and the unpooling bias have the level's
+			// own resolution and width.
+			learned := strings.HasSuffix(op.Name, "trainable_h") || strings.HasSuffix(op.Name, "scale_bias")
+			if r.Res == 0 && learned {
+				r.Res, r.Width = op.Shape[2], op.Shape[1]
+			}
 		case Conv2D:
 			r := row(n.Path)
 			s, w := n.Out.Shape, n.Inputs[1].Shape

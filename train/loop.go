@@ -169,6 +169,9 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 		}
 	}
 	r.prog = newProgress(r.out, r.opt, total, r.tr.Step)
+	if !h.Data.IsBinarized() {
+		r.prog.dims = r.tr.Model.Dims
+	}
 	img := r.splits.Train.ImageSize()
 	n := h.Train.BatchSize
 	for r.tr.Step < total {

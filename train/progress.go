@@ -10,7 +10,9 @@ import (
 // progress prints the live training line: on a terminal one line redrawn
 // in place at most every 200ms, elsewhere one line every LogEvery steps.
 type progress struct {
-	out     io.Writer
+	out io.Writer
+	// dims converts nats per image to bits per dimension; 0 keeps nats.
+	dims    int
 	opt     Options
 	total   int
 	start   time.Time
@@ -41,9 +43,13 @@ func (p *progress) update(st StepStats, skips int, d time.Duration) {
 	done := st.Step - p.first
 	rate := float64(done) / time.Since(p.start).Seconds()
 	eta := time.Duration(float64(p.total-st.Step)/rate) * time.Second
-	line := fmt.Sprintf("step %d/%d  loss %.4f  recon %.2f  KL %.2f  NELBO %.2f  |g| %.3g  skips %d  "+
-		"%.2f steps/s  ETA %s", st.Step, p.total, st.Loss, st.Recon, st.KL, st.NELBO(), st.GradNorm,
-		skips, rate, eta.Round(time.Second))
+	figures := fmt.Sprintf("recon %.2f  KL %.2f  NELBO %.2f nats", st.Recon, st.KL, st.NELBO())
+	if p.dims > 0 {
+		figures = fmt.Sprintf("recon %.4f  KL %.4f  NELBO %.4f bpd", bpd(st.Recon, p.dims),
+			bpd(st.KL, p.dims), bpd(st.NELBO(), p.dims))
+	}
+	line := fmt.Sprintf("step %d/%d  loss %.4f  %s  |g| %.3g  skips %d  %.2f steps/s  ETA %s",
+		st.Step, p.total, st.Loss, figures, st.GradNorm, skips, rate, eta.Round(time.Second))
 	if live {
 		fmt.Fprintf(p.out, "\r%-120s", line)
 		p.drawn = true

@@ -4,147 +4,147 @@ package configs
 // keys follow the reference implementation's configuration files one to one,
 // so that a reference config translates key by key.
 type Hparams struct {
-	Run       Run       `yaml:"run" json:"run"`
-	Data      Data      `yaml:"data" json:"data"`
-	Model     Model     `yaml:"model" json:"model"`
-	Loss      Loss      `yaml:"loss" json:"loss"`
-	Metrics   Metrics   `yaml:"metrics" json:"metrics"`
-	Optimizer Optimizer `yaml:"optimizer" json:"optimizer"`
-	Init      Init      `yaml:"init" json:"init"`
-	Train     Train     `yaml:"train" json:"train"`
-	Val       Val       `yaml:"val" json:"val"`
-	Synthesis Synthesis `yaml:"synthesis" json:"synthesis"`
+	Run       Run       `yaml:"run"`
+	Data      Data      `yaml:"data"`
+	Model     Model     `yaml:"model"`
+	Loss      Loss      `yaml:"loss"`
+	Metrics   Metrics   `yaml:"metrics"`
+	Optimizer Optimizer `yaml:"optimizer"`
+	Init      Init      `yaml:"init"`
+	Train     Train     `yaml:"train"`
+	Val       Val       `yaml:"val"`
+	Synthesis Synthesis `yaml:"synthesis"`
 }
 
 // Run names the run and fixes its randomness.
 type Run struct {
-	Name                  string `yaml:"name" json:"name"`
-	Seed                  int64  `yaml:"seed" json:"seed"`
-	NumGPUs               int    `yaml:"num_gpus" json:"num_gpus"`
-	NumCPUs               int    `yaml:"num_cpus" json:"num_cpus"`
-	MaxAllowedCheckpoints int    `yaml:"max_allowed_checkpoints" json:"max_allowed_checkpoints"`
+	Name                  string `yaml:"name"`
+	Seed                  int64  `yaml:"seed"`
+	NumGPUs               int    `yaml:"num_gpus"`
+	NumCPUs               int    `yaml:"num_cpus"`
+	MaxAllowedCheckpoints int    `yaml:"max_allowed_checkpoints"`
 }
 
 // Data describes the dataset and its image format.
 type Data struct {
 	// DatasetSource is one of binarized_mnist, mnist, fashion_mnist,
 	// cifar-10, imagenet, celebA, celebAHQ, ffhq, custom.
-	DatasetSource        string  `yaml:"dataset_source" json:"dataset_source"`
-	TrainDataPath        string  `yaml:"train_data_path" json:"train_data_path"`
-	ValDataPath          string  `yaml:"val_data_path" json:"val_data_path"`
-	SynthesisDataPath    string  `yaml:"synthesis_data_path" json:"synthesis_data_path"`
-	TargetRes            int     `yaml:"target_res" json:"target_res"`
-	Channels             int     `yaml:"channels" json:"channels"`
-	NumBits              float64 `yaml:"num_bits" json:"num_bits"`
-	RandomHorizontalFlip bool    `yaml:"random_horizontal_flip" json:"random_horizontal_flip"`
+	DatasetSource        string  `yaml:"dataset_source"`
+	TrainDataPath        string  `yaml:"train_data_path"`
+	ValDataPath          string  `yaml:"val_data_path"`
+	SynthesisDataPath    string  `yaml:"synthesis_data_path"`
+	TargetRes            int     `yaml:"target_res"`
+	Channels             int     `yaml:"channels"`
+	NumBits              float64 `yaml:"num_bits"`
+	RandomHorizontalFlip bool    `yaml:"random_horizontal_flip"`
 }
 
 // Model is the architecture. Every per-level list has one entry per
 // bottom-up (up_*) or top-down (down_*) level.
 type Model struct {
-	StableInit                   bool      `yaml:"stable_init" json:"stable_init"`
-	InitializePriorWeightsAsZero bool      `yaml:"initialize_prior_weights_as_zero" json:"initialize_prior_weights_as_zero"`
-	Use1x1Conv                   bool      `yaml:"use_1x1_conv" json:"use_1x1_conv"`
-	DistributionBase             string    `yaml:"distribution_base" json:"distribution_base"`
-	OutputDistributionBase       string    `yaml:"output_distribution_base" json:"output_distribution_base"`
-	GradientSmoothingBeta        float64   `yaml:"gradient_smoothing_beta" json:"gradient_smoothing_beta"`
-	OutputGradientSmoothingBeta  float64   `yaml:"output_gradient_smoothing_beta" json:"output_gradient_smoothing_beta"`
-	InputConvFilters             int       `yaml:"input_conv_filters" json:"input_conv_filters"`
-	InputKernelSize              [2]int    `yaml:"input_kernel_size" json:"input_kernel_size"`
-	UpStrides                    []int     `yaml:"up_strides" json:"up_strides"`
-	UpNBlocksPerRes              []int     `yaml:"up_n_blocks_per_res" json:"up_n_blocks_per_res"`
-	UpNBlocks                    []int     `yaml:"up_n_blocks" json:"up_n_blocks"`
-	UpNLayers                    []int     `yaml:"up_n_layers" json:"up_n_layers"`
-	UpFilters                    []int     `yaml:"up_filters" json:"up_filters"`
-	UpMidFiltersRatio            []float64 `yaml:"up_mid_filters_ratio" json:"up_mid_filters_ratio"`
-	UpKernelSize                 []int     `yaml:"up_kernel_size" json:"up_kernel_size"`
-	UpSkipFilters                []int     `yaml:"up_skip_filters" json:"up_skip_filters"`
-	UseResidualDistribution      bool      `yaml:"use_residual_distribution" json:"use_residual_distribution"`
-	DownStrides                  []int     `yaml:"down_strides" json:"down_strides"`
-	DownNBlocksPerRes            []int     `yaml:"down_n_blocks_per_res" json:"down_n_blocks_per_res"`
-	DownNBlocks                  []int     `yaml:"down_n_blocks" json:"down_n_blocks"`
-	DownNLayers                  []int     `yaml:"down_n_layers" json:"down_n_layers"`
-	DownFilters                  []int     `yaml:"down_filters" json:"down_filters"`
-	DownMidFiltersRatio          []float64 `yaml:"down_mid_filters_ratio" json:"down_mid_filters_ratio"`
-	DownKernelSize               []int     `yaml:"down_kernel_size" json:"down_kernel_size"`
-	DownLatentVariates           []int     `yaml:"down_latent_variates" json:"down_latent_variates"`
-	OutputKernelSize             [2]int    `yaml:"output_kernel_size" json:"output_kernel_size"`
-	NumOutputMixtures            int       `yaml:"num_output_mixtures" json:"num_output_mixtures"`
+	StableInit                   bool      `yaml:"stable_init"`
+	InitializePriorWeightsAsZero bool      `yaml:"initialize_prior_weights_as_zero"`
+	Use1x1Conv                   bool      `yaml:"use_1x1_conv"`
+	DistributionBase             string    `yaml:"distribution_base"`
+	OutputDistributionBase       string    `yaml:"output_distribution_base"`
+	GradientSmoothingBeta        float64   `yaml:"gradient_smoothing_beta"`
+	OutputGradientSmoothingBeta  float64   `yaml:"output_gradient_smoothing_beta"`
+	InputConvFilters             int       `yaml:"input_conv_filters"`
+	InputKernelSize              [2]int    `yaml:"input_kernel_size"`
+	UpStrides                    []int     `yaml:"up_strides"`
+	UpNBlocksPerRes              []int     `yaml:"up_n_blocks_per_res"`
+	UpNBlocks                    []int     `yaml:"up_n_blocks"`
+	UpNLayers                    []int     `yaml:"up_n_layers"`
+	UpFilters                    []int     `yaml:"up_filters"`
+	UpMidFiltersRatio            []float64 `yaml:"up_mid_filters_ratio"`
+	UpKernelSize                 []int     `yaml:"up_kernel_size"`
+	UpSkipFilters                []int     `yaml:"up_skip_filters"`
+	UseResidualDistribution      bool      `yaml:"use_residual_distribution"`
+	DownStrides                  []int     `yaml:"down_strides"`
+	DownNBlocksPerRes            []int     `yaml:"down_n_blocks_per_res"`
+	DownNBlocks                  []int     `yaml:"down_n_blocks"`
+	DownNLayers                  []int     `yaml:"down_n_layers"`
+	DownFilters                  []int     `yaml:"down_filters"`
+	DownMidFiltersRatio          []float64 `yaml:"down_mid_filters_ratio"`
+	DownKernelSize               []int     `yaml:"down_kernel_size"`
+	DownLatentVariates           []int     `yaml:"down_latent_variates"`
+	OutputKernelSize             [2]int    `yaml:"output_kernel_size"`
+	NumOutputMixtures            int       `yaml:"num_output_mixtures"`
 }
 
 // Loss holds the loss terms and their schedules.
 type Loss struct {
-	MinMolLogscale         float64 `yaml:"min_mol_logscale" json:"min_mol_logscale"`
-	VariationSchedule      string  `yaml:"variation_schedule" json:"variation_schedule"` // None, Logistic, Linear
-	VaeBetaAnnealStart     float64 `yaml:"vae_beta_anneal_start" json:"vae_beta_anneal_start"`
-	VaeBetaAnnealSteps     float64 `yaml:"vae_beta_anneal_steps" json:"vae_beta_anneal_steps"`
-	VaeBetaMin             float64 `yaml:"vae_beta_min" json:"vae_beta_min"`
-	VaeBetaActivationSteps float64 `yaml:"vae_beta_activation_steps" json:"vae_beta_activation_steps"`
-	VaeBetaGrowthRate      float64 `yaml:"vae_beta_growth_rate" json:"vae_beta_growth_rate"`
-	UseGammaSchedule       bool    `yaml:"use_gamma_schedule" json:"use_gamma_schedule"`
-	GammaMaxSteps          int     `yaml:"gamma_max_steps" json:"gamma_max_steps"`
-	ScaledGamma            bool    `yaml:"scaled_gamma" json:"scaled_gamma"`
-	UseWeightDecay         bool    `yaml:"use_weight_decay" json:"use_weight_decay"`
-	L2Weight               float64 `yaml:"l2_weight" json:"l2_weight"`
+	MinMolLogscale         float64 `yaml:"min_mol_logscale"`
+	VariationSchedule      string  `yaml:"variation_schedule"` // None, Logistic, Linear
+	VaeBetaAnnealStart     float64 `yaml:"vae_beta_anneal_start"`
+	VaeBetaAnnealSteps     float64 `yaml:"vae_beta_anneal_steps"`
+	VaeBetaMin             float64 `yaml:"vae_beta_min"`
+	VaeBetaActivationSteps float64 `yaml:"vae_beta_activation_steps"`
+	VaeBetaGrowthRate      float64 `yaml:"vae_beta_growth_rate"`
+	UseGammaSchedule       bool    `yaml:"use_gamma_schedule"`
+	GammaMaxSteps          int     `yaml:"gamma_max_steps"`
+	ScaledGamma            bool    `yaml:"scaled_gamma"`
+	UseWeightDecay         bool    `yaml:"use_weight_decay"`
+	L2Weight               float64 `yaml:"l2_weight"`
 }
 
 // Metrics holds logging-only thresholds.
 type Metrics struct {
-	LatentActiveThreshold float64 `yaml:"latent_active_threshold" json:"latent_active_threshold"`
+	LatentActiveThreshold float64 `yaml:"latent_active_threshold"`
 }
 
 // Optimizer holds the optimizer, learning-rate schedule and gradient policy.
 type Optimizer struct {
-	Type                  string  `yaml:"type" json:"type"`                                 // Adamax, Adam, Radam
-	LearningRateScheme    string  `yaml:"learning_rate_scheme" json:"learning_rate_scheme"` // cosine, constant, exponential, noam
-	LearningRate          float64 `yaml:"learning_rate" json:"learning_rate"`
-	WarmupSteps           float64 `yaml:"warmup_steps" json:"warmup_steps"`
-	DecaySteps            float64 `yaml:"decay_steps" json:"decay_steps"`
-	DecayStart            float64 `yaml:"decay_start" json:"decay_start"`
-	MinLearningRate       float64 `yaml:"min_learning_rate" json:"min_learning_rate"`
-	DecayRate             float64 `yaml:"decay_rate" json:"decay_rate"`
-	Beta1                 float64 `yaml:"beta1" json:"beta1"`
-	Beta2                 float64 `yaml:"beta2" json:"beta2"`
-	Epsilon               float64 `yaml:"epsilon" json:"epsilon"`
-	ClipGradientNorm      bool    `yaml:"clip_gradient_norm" json:"clip_gradient_norm"`
-	GradientClipNormValue float64 `yaml:"gradient_clip_norm_value" json:"gradient_clip_norm_value"`
-	GradientSkip          bool    `yaml:"gradient_skip" json:"gradient_skip"`
-	GradientSkipThreshold float64 `yaml:"gradient_skip_threshold" json:"gradient_skip_threshold"`
+	Type                  string  `yaml:"type"`                 // Adamax, Adam, Radam
+	LearningRateScheme    string  `yaml:"learning_rate_scheme"` // cosine, constant, exponential, noam
+	LearningRate          float64 `yaml:"learning_rate"`
+	WarmupSteps           float64 `yaml:"warmup_steps"`
+	DecaySteps            float64 `yaml:"decay_steps"`
+	DecayStart            float64 `yaml:"decay_start"`
+	MinLearningRate       float64 `yaml:"min_learning_rate"`
+	DecayRate             float64 `yaml:"decay_rate"`
+	Beta1                 float64 `yaml:"beta1"`
+	Beta2                 float64 `yaml:"beta2"`
+	Epsilon               float64 `yaml:"epsilon"`
+	ClipGradientNorm      bool    `yaml:"clip_gradient_norm"`
+	GradientClipNormValue float64 `yaml:"gradient_clip_norm_value"`
+	GradientSkip          bool    `yaml:"gradient_skip"`
+	GradientSkipThreshold float64 `yaml:"gradient_skip_threshold"`
 }
 
 // Init holds model-initialisation settings.
 type Init struct {
-	BatchSize int `yaml:"batch_size" json:"batch_size"`
+	BatchSize int `yaml:"batch_size"`
 }
 
 // Train holds the training loop's settings.
 type Train struct {
-	TotalTrainSteps                  int     `yaml:"total_train_steps" json:"total_train_steps"`
-	BatchSize                        int     `yaml:"batch_size" json:"batch_size"`
-	EmaDecay                         float64 `yaml:"ema_decay" json:"ema_decay"`
-	ResumeFromEma                    bool    `yaml:"resume_from_ema" json:"resume_from_ema"`
-	LoggingIntervalInSteps           int     `yaml:"logging_interval_in_steps" json:"logging_interval_in_steps"`
-	CheckpointAndEvalIntervalInSteps int     `yaml:"checkpoint_and_eval_interval_in_steps" json:"checkpoint_and_eval_interval_in_steps"`
+	TotalTrainSteps                  int     `yaml:"total_train_steps"`
+	BatchSize                        int     `yaml:"batch_size"`
+	EmaDecay                         float64 `yaml:"ema_decay"`
+	ResumeFromEma                    bool    `yaml:"resume_from_ema"`
+	LoggingIntervalInSteps           int     `yaml:"logging_interval_in_steps"`
+	CheckpointAndEvalIntervalInSteps int     `yaml:"checkpoint_and_eval_interval_in_steps"`
 }
 
 // Val holds the validation settings.
 type Val struct {
-	NSamplesForValidation int `yaml:"n_samples_for_validation" json:"n_samples_for_validation"`
-	BatchSize             int `yaml:"batch_size" json:"batch_size"`
+	NSamplesForValidation int `yaml:"n_samples_for_validation"`
+	BatchSize             int `yaml:"batch_size"`
 }
 
 // Synthesis holds the inference settings.
 type Synthesis struct {
-	SynthesisMode              string               `yaml:"synthesis_mode" json:"synthesis_mode"`
-	LoadEmaWeights             bool                 `yaml:"load_ema_weights" json:"load_ema_weights"`
-	VariateMasksQuantile       float64              `yaml:"variate_masks_quantile" json:"variate_masks_quantile"`
-	SaveTargetInReconstruction bool                 `yaml:"save_target_in_reconstruction" json:"save_target_in_reconstruction"`
-	MaskReconstruction         bool                 `yaml:"mask_reconstruction" json:"mask_reconstruction"`
-	DivStatsSubsetRatio        float64              `yaml:"div_stats_subset_ratio" json:"div_stats_subset_ratio"`
-	NGenerationBatches         int                  `yaml:"n_generation_batches" json:"n_generation_batches"`
-	TemperatureSettings        []TemperatureSetting `yaml:"temperature_settings" json:"temperature_settings"`
-	OutputTemperature          float64              `yaml:"output_temperature" json:"output_temperature"`
-	BatchSize                  int                  `yaml:"batch_size" json:"batch_size"`
+	SynthesisMode              string               `yaml:"synthesis_mode"`
+	LoadEmaWeights             bool                 `yaml:"load_ema_weights"`
+	VariateMasksQuantile       float64              `yaml:"variate_masks_quantile"`
+	SaveTargetInReconstruction bool                 `yaml:"save_target_in_reconstruction"`
+	MaskReconstruction         bool                 `yaml:"mask_reconstruction"`
+	DivStatsSubsetRatio        float64              `yaml:"div_stats_subset_ratio"`
+	NGenerationBatches         int                  `yaml:"n_generation_batches"`
+	TemperatureSettings        []TemperatureSetting `yaml:"temperature_settings"`
+	OutputTemperature          float64              `yaml:"output_temperature"`
+	BatchSize                  int                  `yaml:"batch_size"`
 }
 
 // TemperatureSetting is one generation temperature setting: a single value

@@ -121,7 +121,7 @@ func (b *modelBuilder) build() {
 	// group over the batch, not differentiated; 1 when gamma is off.
 	a := b.StopGrad(b.ReduceSumTo(b.Mul(kl, gammaNorm), Shape{1, L, 1, 1}))
 	alpha := b.Unary(FnScale, float64(L), b.Div(a, b.SumAll(a, false)))
-	w := b.Add(b.Mul(gammaOn, b.Unary(FnAddConst, -1, alpha)), b.Unary(FnAddConst, 1, b.Unary(FnScale, 0, gammaOn)))
+	w := b.Unary(FnAddConst, 1, b.Mul(gammaOn, b.Unary(FnAddConst, -1, alpha))) // 1 + on*(alpha-1)
 	klSum := b.SumAll(b.Mul(kl, w), false)
 	loss := b.SumAll(b.Mul(b.Concat(1, b.SumAll(recon, false), klSum), scales), false)
 	b.Output(OutLoss, loss)

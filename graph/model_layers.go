@@ -246,7 +246,7 @@ func (b *modelBuilder) downBlock(y, skip *Value, i, stride int) (*Value, *Value)
 		H: y.Shape[2], W: y.Shape[3]})
 	eps := b.Input(EpsName(group), Shape{Batch, variates, y.Shape[2], y.Shape[3]})
 	z := b.Add(qMean, b.Mul(qStd, eps))
-	kl := b.SumAll(b.gaussianKL(qMean, qStd, pMean, pStd), true)
+	kl := b.SumAll(b.GaussianKL(qMean, qStd, pMean, pStd), true)
 
 	y = b.Add(y, klResidual)
 	zp := b.conv("z_projection", z, filters, square(1), square(1), convInit{scale: b.stableScale})
@@ -267,14 +267,4 @@ func (b *modelBuilder) latentLayer(name string, x *Value, variates int) (*Value,
 		return mean, b.Unary(FnExp, beta, raw)
 	}
 	return mean, b.Unary(FnSoftplus, beta, raw)
-}
-
-// gaussianKL is KL(q || p) elementwise for diagonal Gaussians:
-// 0.5((mq-mp)/sp)^2 + 0.5(sq/sp)^2 - 0.5 - log(sq/sp).
-func (b *modelBuilder) gaussianKL(mq, sq, mp, sp *Value) *Value {
-	t1 := b.Div(b.Sub(mq, mp), sp)
-	t2 := b.Div(sq, sp)
-	sq2 := b.Add(b.Unary(FnSquare, 0, t1), b.Unary(FnSquare, 0, t2))
-	half := b.Unary(FnAddConst, -0.5, b.Unary(FnScale, 0.5, sq2))
-	return b.Sub(half, b.Unary(FnLog, 0, t2))
 }

@@ -90,3 +90,14 @@ func init() {
 func (b *Builder) DMoLNLL(logits, targets *Value, op DMoLNLL) *Value {
 	return b.add(op, logits, targets)
 }
+
+// GaussianKL returns KL(q || p) elementwise for diagonal Gaussians given
+// means and standard deviations:
+// 0.5((mq-mp)/sp)^2 + 0.5(sq/sp)^2 - 0.5 - log(sq/sp).
+func (b *Builder) GaussianKL(mq, sq, mp, sp *Value) *Value {
+	t1 := b.Div(b.Sub(mq, mp), sp)
+	t2 := b.Div(sq, sp)
+	sq2 := b.Add(b.Unary(FnSquare, 0, t1), b.Unary(FnSquare, 0, t2))
+	half := b.Unary(FnAddConst, -0.5, b.Unary(FnScale, 0.5, sq2))
+	return b.Sub(half, b.Unary(FnLog, 0, t2))
+}

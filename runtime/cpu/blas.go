@@ -7,6 +7,8 @@ package cpu
 #cgo nocallback vd_blas_conv
 #cgo noescape vd_blas_sgemm
 #cgo nocallback vd_blas_sgemm
+#cgo noescape vd_dnnl_sgemm
+#cgo nocallback vd_dnnl_sgemm
 #include "kernels.h"
 */
 import "C"
@@ -24,8 +26,8 @@ type Matrix struct {
 }
 
 // Sgemm computes c = alpha·op(a)·op(b) + beta·c, where op(m) is m, or its
-// transpose when the matching trans flag is set, through OpenBLAS. The
-// plain loop it equals is
+// transpose when the matching trans flag is set, through oneDNN's sgemm
+// (faster than OpenBLAS's here; see doc.go). The plain loop it equals is
 //
 //	for i, j: c[i,j] = alpha·Σ_l op(a)[i,l]·op(b)[l,j] + beta·c[i,j]
 //
@@ -51,14 +53,47 @@ func Sgemm(transA, transB bool, alpha float32, a, b Matrix, beta float32, c Matr
 	}{{"a", a}, {"b", b}, {"c", c}} {
 		x.m.check(x.name)
 	}
-	if m == 0 || n == 0 {
+	switch {
+	case m == 0 || n == 0:
+		return
+	case k == 0: // oneDNN refuses an empty inner dimension: c = beta·c
+		for i := range m {
+			row := c.Data[i*c.Stride : i*c.Stride+n]
+			for j := range row {
+				row[j] = beta * row[j]
+				if beta == 0 {
+					row[j] = 0 // even where c held NaN, as BLAS does
+				}
+			}
+		}
 		return
 	}
+	sgemm(sgemmDNNL, transA, transB, alpha, a, b, beta, c, [3]int{m, n, k})
+}
+
+// sgemmDNNL selects oneDNN's sgemm over OpenBLAS's for Sgemm; see doc.go.
+var sgemmDNNL = true
+
+// sgemm runs a checked Sgemm of sizes mnk = (m, n, k) through oneDNN or
+// OpenBLAS.
+func sgemm(useDNNL, transA, transB bool, alpha float32, a, b Matrix, beta float32, c Matrix,
+	mnk [3]int) {
+	m, n, k := C.int64_t(mnk[0]), C.int64_t(mnk[1]), C.int64_t(mnk[2])
 	mu.Lock()
 	defer mu.Unlock()
-	C.vd_blas_sgemm(cBool(transA), cBool(transB), C.int64_t(m), C.int64_t(n), C.int64_t(k),
-		C.float(alpha), ptr(a.Data), C.int64_t(a.Stride), ptr(b.Data), C.int64_t(b.Stride),
-		C.float(beta), ptr(c.Data), C.int64_t(c.Stride))
+	if !useDNNL {
+		C.vd_blas_sgemm(cBool(transA), cBool(transB), m, n, k, C.float(alpha), ptr(a.Data),
+			C.int64_t(a.Stride), ptr(b.Data), C.int64_t(b.Stride), C.float(beta), ptr(c.Data),
+			C.int64_t(c.Stride))
+		return
+	}
+	st := C.vd_dnnl_sgemm(cBool(transA), cBool(transB), m, n, k, C.float(alpha), ptr(a.Data),
+		C.int64_t(a.Stride), ptr(b.Data), C.int64_t(b.Stride), C.float(beta), ptr(c.Data),
+		C.int64_t(c.Stride))
+	if st != 0 {
+		err := &DNNLError{Call: "dnnl_sgemm", Status: C.GoString(C.vd_dnnl_status_str(st))}
+		panic(err.Error()) // sizes were checked: a failure is a bug
+	}
 }
 
 func (m Matrix) check(name string) {

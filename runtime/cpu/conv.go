@@ -83,10 +83,23 @@ func (m method) String() string {
 	return [...]string{"blas", "dnnl_gemm", "dnnl", "dnnl_blocked"}[m]
 }
 
-// choose picks the method for one pass of shape s; see the table in doc.go
-// for the measurements behind it.
+// choose picks the method for one pass of shape s; doc.go has the
+// measurements behind the rules. Only oneDNN runs, so that one thread pool
+// (OpenMP's) serves every call.
 func choose(p pass, s ConvShape) method {
-	return methodDNNLBlocked
+	if !pointwise(s) {
+		return methodDNNLBlocked // 3x3 and pooling: direct blocked kernels win
+	}
+	switch px := s.Out[0] * s.Out[1]; {
+	case px == 1:
+		return methodDNNLGemm // one GEMM over the batch: N×C times C×K
+	case px < 64:
+		return methodDNNLBlocked
+	case p == passBackwardFilter:
+		return methodDNNLBlocked
+	default:
+		return methodDNNL // 1x1 on nchw is a GEMM per image, no copies
+	}
 }
 
 // mu serializes every call into C: the plan cache, the shared scratch
@@ -120,8 +133,8 @@ func run(p pass, m method, s ConvShape, a, b, c, e []float32) {
 	hasBias := (p == passForward && c != nil) || (p == passBackwardFilter && e != nil)
 	plan := planFor(planKey{s, p, m, hasBias})
 	if plan.err != nil {
-		// oneDNN cannot do this shape; the BLAS path can do any valid one.
-		runBLAS(p, s, false, a, b, c, e)
+		// oneDNN has no convolution for this shape; im2col can do any valid one.
+		runBLAS(p, s, true, a, b, c, e)
 		return
 	}
 	if err := plan.run(a, b, c, e); err != nil {
@@ -140,7 +153,7 @@ func planFor(key planKey) *dnnlPlan {
 	p := newDNNLPlan(key)
 	plans[key] = p
 	if p.err != nil {
-		slog.Debug("cpu: oneDNN plan unavailable, using BLAS", "shape", key.shape,
+		slog.Debug("cpu: oneDNN plan unavailable, using im2col", "shape", key.shape,
 			"pass", key.pass, "err", p.err)
 		return p
 	}
@@ -159,5 +172,6 @@ func ReleasePlans() {
 		p.destroy()
 		delete(plans, k)
 	}
+	releaseArena()
 	scratch = nil
 }

@@ -19,13 +19,16 @@ var benchShapes = []ConvShape{
 	same(32, 128, 16, 16, 32, 1, 1),
 	same(32, 48, 16, 16, 24, 1, 1),
 	same(32, 256, 8, 8, 256, 1, 1),
+	same(32, 512, 4, 4, 128, 1, 1),
 	same(32, 512, 2, 2, 128, 1, 1),
 	same(32, 512, 1, 1, 512, 1, 1),
 	// 3x3 stride 1, C = K.
+	same(32, 8, 32, 32, 8, 3, 1),
 	same(32, 16, 32, 32, 16, 3, 1),
 	same(32, 24, 32, 32, 24, 3, 1),
 	same(32, 32, 32, 32, 32, 3, 1),
 	same(32, 96, 32, 32, 96, 3, 1),
+	same(32, 24, 16, 16, 24, 3, 1),
 	same(32, 48, 16, 16, 48, 3, 1),
 	same(32, 64, 16, 16, 64, 3, 1),
 	same(32, 128, 16, 16, 128, 3, 1),
@@ -68,7 +71,8 @@ func BenchmarkConvBackwardFilterDNNLBlocked(b *testing.B) {
 }
 
 // benchConv runs pass p with method m on every benchmark shape and reports
-// GFLOP/s. Plan creation happens before the timer starts.
+// GFLOP/s (wall clock) and GFLOP/cpu-s (per CPU-second of the process).
+// Plan creation happens before the timer starts.
 func benchConv(b *testing.B, p pass, m method) {
 	for _, s := range benchShapes {
 		b.Run(benchName(s), func(b *testing.B) {
@@ -93,6 +97,30 @@ func benchConv(b *testing.B, p pass, m method) {
 				run(p, mm, s, args[0], args[1], args[2], args[3])
 			}
 			flop := s.FLOPs() * float64(b.N) / 1e9
+			b.ReportMetric(flop/b.Elapsed().Seconds(), "GFLOP/s")
+			b.ReportMetric(flop/(cpuSeconds()-cpu0), "GFLOP/cpu-s")
+		})
+	}
+}
+
+func BenchmarkSgemmOpenBLAS(b *testing.B) { benchSgemm(b, false) }
+func BenchmarkSgemmDNNL(b *testing.B)     { benchSgemm(b, true) }
+
+// benchSgemm runs square and convolution-like GEMMs (m, n, k).
+func benchSgemm(b *testing.B, useDNNL bool) {
+	for _, mnk := range [][3]int{{1024, 1024, 1024}, {96, 32768, 864}, {96, 1024, 384},
+		{32, 512, 512}, {128, 576, 4096}} {
+		b.Run(fmt.Sprintf("%dx%dx%d", mnk[0], mnk[1], mnk[2]), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			m, n, k := mnk[0], mnk[1], mnk[2]
+			a := Matrix{Rows: m, Cols: k, Stride: k, Data: randSlice(r, m*k)}
+			bm := Matrix{Rows: k, Cols: n, Stride: n, Data: randSlice(r, k*n)}
+			c := Matrix{Rows: m, Cols: n, Stride: n, Data: randSlice(r, m*n)}
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				sgemm(useDNNL, false, false, 1, a, bm, 0, c, mnk)
+			}
+			flop := 2 * float64(m*n*k) * float64(b.N) / 1e9
 			b.ReportMetric(flop/b.Elapsed().Seconds(), "GFLOP/s")
 			b.ReportMetric(flop/(cpuSeconds()-cpu0), "GFLOP/cpu-s")
 		})

@@ -1,9 +1,11 @@
 // oneDNN convolution plans. See kernels.h.
 //
-// Every primitive runs with a user-managed scratchpad: oneDNN's own
-// (library) scratchpad is shared per OS thread and a primitive must then run
-// on the thread that created it, which Go cannot promise. The callers
-// serialize all calls, so one grown buffer serves every primitive.
+// Memory policy. Every primitive runs with a user-managed scratchpad:
+// oneDNN's own (library) scratchpad is shared per OS thread, and a primitive
+// must then run on the thread that created it, which Go cannot promise. The
+// Go side serializes all calls, so one arena, grown on demand, holds the
+// blocked copies of the tensors and the scratchpad of whichever plan runs;
+// memory therefore grows with the largest plan, not with the number of plans.
 #include <stdlib.h>
 
 #include <dnnl.h>
@@ -14,8 +16,8 @@
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static dnnl_primitive_attr_t attr; // scratchpad mode user
-static void *scratch;              // shared scratchpad, 64-byte aligned
-static size_t scratch_cap;
+static char *arena;                // 64-byte aligned, shared by all plans
+static size_t arena_cap;
 
 // CALL runs one oneDNN call; on failure it records the call's name and jumps
 // to the function's fail label with the status in st.
@@ -40,6 +42,12 @@ fail:
 	return st;
 }
 
+void vd_dnnl_release_arena(void) {
+	free(arena);
+	arena = NULL;
+	arena_cap = 0;
+}
+
 const char *vd_dnnl_status_str(int status) {
 	return dnnl_status2str((dnnl_status_t)status);
 }
@@ -51,8 +59,10 @@ void vd_dnnl_version(int *major, int *minor, int *patch) {
 	*patch = v->patch;
 }
 
+static size_t align64(size_t n) { return (n + 63) / 64 * 64; }
+
 // prim is a primitive with its scratchpad memory object (NULL when it needs
-// none), whose data handle is set to the shared buffer for each run.
+// none), pointed into the arena for each run.
 typedef struct prim {
 	dnnl_primitive_t p;
 	dnnl_memory_t scr;
@@ -60,15 +70,16 @@ typedef struct prim {
 } prim;
 
 // arg is one tensor argument of a plan. user describes the caller's plain
-// tensor, whose data pointer is set for each call; when the convolution
-// wants another layout, inner is oneDNN-owned memory in that layout and
-// reorder converts user to inner (inputs) or inner to user (outputs).
+// tensor, whose data pointer is set for each call. When the convolution
+// wants another layout, inner describes a copy in that layout at offset
+// inner_off of the arena, and reorder converts user to inner (inputs) or
+// inner to user (outputs).
 typedef struct arg {
 	int id;
 	int out;
-	int used;
 	dnnl_memory_t user;
 	dnnl_memory_t inner;
+	size_t inner_off;
 	prim reorder;
 } arg;
 
@@ -76,6 +87,8 @@ struct vd_plan {
 	dnnl_primitive_desc_t pd;
 	prim conv;
 	arg args[4];
+	size_t scratch_off; // arena offset of the scratchpads, after the copies
+	size_t arena_need;
 };
 
 // make_prim creates the primitive of pd and its scratchpad memory object.
@@ -101,23 +114,13 @@ static void free_prim(prim *p) {
 	if (p->p) dnnl_primitive_destroy(p->p);
 }
 
-// run executes p with n arguments (args has room for one more, the
-// scratchpad).
-static dnnl_status_t run(prim *p, int n, dnnl_exec_arg_t *args, const char **failed) {
+// run executes p with n arguments and the scratchpad at scr; args has room
+// for one more argument, the scratchpad.
+static dnnl_status_t run(prim *p, int n, dnnl_exec_arg_t *args, void *scr,
+		const char **failed) {
 	dnnl_status_t st = dnnl_success;
 	if (p->scr) {
-		if (p->scr_size > scratch_cap) {
-			size_t cap = (p->scr_size + 4095) / 4096 * 4096;
-			void *buf = aligned_alloc(64, cap);
-			if (!buf) {
-				*failed = "aligned_alloc";
-				return dnnl_out_of_memory;
-			}
-			free(scratch);
-			scratch = buf;
-			scratch_cap = cap;
-		}
-		CALL(dnnl_memory_set_data_handle, (p->scr, scratch));
+		CALL(dnnl_memory_set_data_handle, (p->scr, scr));
 		args[n].arg = DNNL_ARG_SCRATCHPAD;
 		args[n].memory = p->scr;
 		n++;
@@ -128,21 +131,24 @@ fail:
 	return st;
 }
 
-static void set_md(dnnl_memory_desc_t *md, int64_t a, int64_t b, int64_t c, int64_t e,
-		dnnl_format_tag_t tag, const char **failed, dnnl_status_t *st) {
-	dnnl_dims_t dims = {a, b, c, e};
-	*st = dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, tag);
-	if (*st != dnnl_success) *failed = "dnnl_memory_desc_init_by_tag";
+static dnnl_status_t set_md(dnnl_memory_desc_t *md, const int64_t *d, int ndims,
+		dnnl_format_tag_t tag, const char **failed) {
+	dnnl_status_t st = dnnl_success;
+	dnnl_dims_t dims = {0};
+	for (int i = 0; i < ndims; i++) dims[i] = d[i];
+	CALL(dnnl_memory_desc_init_by_tag, (md, ndims, dims, dnnl_f32, tag));
+	return dnnl_success;
+fail:
+	return st;
 }
 
-// bind prepares argument g for tensor id with plain layout plain.
+// bind prepares argument g for tensor id, whose caller layout is plain.
 static dnnl_status_t bind(vd_plan *p, arg *g, int id, int out,
 		const dnnl_memory_desc_t *plain, const char **failed) {
 	dnnl_status_t st = dnnl_success;
 	dnnl_primitive_desc_t rpd = NULL;
 	g->id = id;
 	g->out = out;
-	g->used = 1;
 	const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(p->pd, dnnl_query_exec_arg_md, id);
 	if (!want) {
 		*failed = "dnnl_primitive_desc_query_md";
@@ -150,7 +156,9 @@ static dnnl_status_t bind(vd_plan *p, arg *g, int id, int out,
 	}
 	CALL(dnnl_memory_create, (&g->user, plain, engine, DNNL_MEMORY_NONE));
 	if (dnnl_memory_desc_equal(want, plain)) return dnnl_success;
-	CALL(dnnl_memory_create, (&g->inner, want, engine, DNNL_MEMORY_ALLOCATE));
+	CALL(dnnl_memory_create, (&g->inner, want, engine, DNNL_MEMORY_NONE));
+	g->inner_off = p->scratch_off;
+	p->scratch_off += align64(dnnl_memory_desc_get_size(want));
 	if (out) {
 		CALL(dnnl_reorder_primitive_desc_create, (&rpd, want, engine, plain, engine, attr));
 	} else {
@@ -164,15 +172,16 @@ fail:
 	return st;
 }
 
-// conv_pd creates the primitive descriptor of pass for the given layouts.
-static dnnl_status_t conv_pd(vd_plan *p, const vd_dims *d, int pass, int wino,
+// conv_pd creates the primitive descriptor of pass for the given layouts;
+// backward passes are hinted by the matching forward one.
+static dnnl_status_t conv_pd(vd_plan *p, const vd_dims *d, int pass,
 		const dnnl_memory_desc_t *x, const dnnl_memory_desc_t *w,
 		const dnnl_memory_desc_t *b, const dnnl_memory_desc_t *y, const char **failed) {
 	dnnl_status_t st = dnnl_success;
 	dnnl_primitive_desc_t fwd = NULL;
 	dnnl_convolution_desc_t fd, bd;
 	dnnl_dims_t strides = {d->sh, d->sw}, pad_l = {d->pt, d->pl}, pad_r = {d->pb, d->pr};
-	dnnl_alg_kind_t alg = wino ? dnnl_convolution_winograd : dnnl_convolution_direct;
+	dnnl_alg_kind_t alg = dnnl_convolution_direct;
 	CALL(dnnl_convolution_forward_desc_init,
 			(&fd, dnnl_forward_training, alg, x, w, b, y, strides, pad_l, pad_r));
 	CALL(dnnl_primitive_desc_create, (&fwd, &fd, attr, engine, NULL));
@@ -197,54 +206,79 @@ fail:
 	return st;
 }
 
+// bind_all binds the tensors of pass in the argument order of
+// vd_dnnl_plan_exec.
+static dnnl_status_t bind_all(vd_plan *p, int pass, int has_bias, const dnnl_memory_desc_t *x,
+		const dnnl_memory_desc_t *w, const dnnl_memory_desc_t *b,
+		const dnnl_memory_desc_t *y, const char **failed) {
+	struct {
+		int id, out;
+		const dnnl_memory_desc_t *md;
+	} t[3][4] = {
+		{{DNNL_ARG_SRC, 0, x}, {DNNL_ARG_WEIGHTS, 0, w}, {DNNL_ARG_BIAS, 0, b},
+				{DNNL_ARG_DST, 1, y}},
+		{{DNNL_ARG_DIFF_DST, 0, y}, {DNNL_ARG_WEIGHTS, 0, w}, {DNNL_ARG_DIFF_SRC, 1, x},
+				{0, 0, NULL}},
+		{{DNNL_ARG_SRC, 0, x}, {DNNL_ARG_DIFF_DST, 0, y}, {DNNL_ARG_DIFF_WEIGHTS, 1, w},
+				{DNNL_ARG_DIFF_BIAS, 1, b}},
+	};
+	for (int i = 0; i < 4; i++) {
+		if (!t[pass][i].md || (t[pass][i].md == b && !has_bias)) continue;
+		dnnl_status_t st = bind(p, &p->args[i], t[pass][i].id, t[pass][i].out,
+				t[pass][i].md, failed);
+		if (st != dnnl_success) return st;
+	}
+	return dnnl_success;
+}
+
 int vd_dnnl_plan_create(vd_plan **out, const vd_dims *d, int pass, int blocked,
-		int has_bias, int wino, const char **failed) {
+		int has_bias, const char **failed) {
 	dnnl_status_t st = dnnl_success;
 	dnnl_memory_desc_t x, w, y, b, xa, wa, ya;
+	const int64_t xd[] = {d->n, d->c, d->h, d->w}, wd[] = {d->k, d->c, d->kh, d->kw},
+			yd[] = {d->n, d->k, d->oh, d->ow}, bd[] = {d->k};
+	dnnl_format_tag_t any = dnnl_format_tag_any;
 	vd_plan *p = calloc(1, sizeof *p);
 	*out = NULL;
 	if (!p) {
 		*failed = "calloc";
 		return dnnl_out_of_memory;
 	}
-	set_md(&x, d->n, d->c, d->h, d->w, dnnl_nchw, failed, &st);
-	if (st == dnnl_success) set_md(&w, d->k, d->c, d->kh, d->kw, dnnl_oihw, failed, &st);
-	if (st == dnnl_success) set_md(&y, d->n, d->k, d->oh, d->ow, dnnl_nchw, failed, &st);
-	if (st == dnnl_success) set_md(&xa, d->n, d->c, d->h, d->w, blocked ? dnnl_format_tag_any : dnnl_nchw, failed, &st);
-	if (st == dnnl_success) set_md(&wa, d->k, d->c, d->kh, d->kw, blocked ? dnnl_format_tag_any : dnnl_oihw, failed, &st);
-	if (st == dnnl_success) set_md(&ya, d->n, d->k, d->oh, d->ow, blocked ? dnnl_format_tag_any : dnnl_nchw, failed, &st);
-	if (st != dnnl_success) goto fail;
-	dnnl_dims_t bdims = {d->k};
-	CALL(dnnl_memory_desc_init_by_tag, (&b, 1, bdims, dnnl_f32, dnnl_x));
-
-	st = conv_pd(p, d, pass, wino, &xa, &wa, has_bias && pass != VD_BWD_DATA ? &b : NULL, &ya, failed);
-	if (st != dnnl_success) goto fail;
-	if ((st = make_prim(&p->conv, p->pd, failed)) != dnnl_success) goto fail;
-
-	switch (pass) {
-	case VD_FWD:
-		st = bind(p, &p->args[0], DNNL_ARG_SRC, 0, &x, failed);
-		if (st == dnnl_success) st = bind(p, &p->args[1], DNNL_ARG_WEIGHTS, 0, &w, failed);
-		if (st == dnnl_success && has_bias) st = bind(p, &p->args[2], DNNL_ARG_BIAS, 0, &b, failed);
-		if (st == dnnl_success) st = bind(p, &p->args[3], DNNL_ARG_DST, 1, &y, failed);
-		break;
-	case VD_BWD_DATA:
-		st = bind(p, &p->args[0], DNNL_ARG_DIFF_DST, 0, &y, failed);
-		if (st == dnnl_success) st = bind(p, &p->args[1], DNNL_ARG_WEIGHTS, 0, &w, failed);
-		if (st == dnnl_success) st = bind(p, &p->args[2], DNNL_ARG_DIFF_SRC, 1, &x, failed);
-		break;
-	default:
-		st = bind(p, &p->args[0], DNNL_ARG_SRC, 0, &x, failed);
-		if (st == dnnl_success) st = bind(p, &p->args[1], DNNL_ARG_DIFF_DST, 0, &y, failed);
-		if (st == dnnl_success) st = bind(p, &p->args[2], DNNL_ARG_DIFF_WEIGHTS, 1, &w, failed);
-		if (st == dnnl_success && has_bias) st = bind(p, &p->args[3], DNNL_ARG_DIFF_BIAS, 1, &b, failed);
+	if ((st = set_md(&x, xd, 4, dnnl_nchw, failed)) ||
+			(st = set_md(&w, wd, 4, dnnl_oihw, failed)) ||
+			(st = set_md(&y, yd, 4, dnnl_nchw, failed)) ||
+			(st = set_md(&b, bd, 1, dnnl_x, failed)) ||
+			(st = set_md(&xa, xd, 4, blocked ? any : dnnl_nchw, failed)) ||
+			(st = set_md(&wa, wd, 4, blocked ? any : dnnl_oihw, failed)) ||
+			(st = set_md(&ya, yd, 4, blocked ? any : dnnl_nchw, failed)) ||
+			(st = conv_pd(p, d, pass, &xa, &wa, has_bias && pass != VD_BWD_DATA ? &b : NULL,
+					 &ya, failed)) ||
+			(st = make_prim(&p->conv, p->pd, failed)) ||
+			(st = bind_all(p, pass, has_bias, &x, &w, &b, &y, failed))) {
+		vd_dnnl_plan_destroy(p);
+		return st;
 	}
-	if (st != dnnl_success) goto fail;
+	size_t scr = p->conv.scr_size;
+	for (int i = 0; i < 4; i++)
+		if (p->args[i].reorder.scr_size > scr) scr = p->args[i].reorder.scr_size;
+	p->arena_need = p->scratch_off + align64(scr);
 	*out = p;
 	return dnnl_success;
-fail:
-	vd_dnnl_plan_destroy(p);
-	return st;
+}
+
+// grow_arena makes the arena hold at least need bytes.
+static dnnl_status_t grow_arena(size_t need, const char **failed) {
+	if (need <= arena_cap) return dnnl_success;
+	size_t cap = (need + 4095) / 4096 * 4096;
+	char *buf = aligned_alloc(64, cap);
+	if (!buf) {
+		*failed = "aligned_alloc";
+		return dnnl_out_of_memory;
+	}
+	free(arena);
+	arena = buf;
+	arena_cap = cap;
+	return dnnl_success;
 }
 
 int vd_dnnl_plan_exec(vd_plan *p, float *a, float *b, float *c, float *e,
@@ -253,23 +287,28 @@ int vd_dnnl_plan_exec(vd_plan *p, float *a, float *b, float *c, float *e,
 	float *ptr[4] = {a, b, c, e};
 	dnnl_exec_arg_t cargs[5];
 	int n = 0;
+	if ((st = grow_arena(p->arena_need, failed)) != dnnl_success) return st;
+	char *scr = arena + p->scratch_off;
 	for (int i = 0; i < 4; i++) {
 		arg *g = &p->args[i];
-		if (!g->used) continue;
+		if (!g->user) continue;
 		CALL(dnnl_memory_set_data_handle, (g->user, ptr[i]));
 		cargs[n].arg = g->id;
-		cargs[n].memory = g->inner ? g->inner : g->user;
+		cargs[n].memory = g->user;
 		n++;
-		if (!g->reorder.p || g->out) continue;
+		if (!g->inner) continue;
+		CALL(dnnl_memory_set_data_handle, (g->inner, arena + g->inner_off));
+		cargs[n - 1].memory = g->inner;
+		if (g->out) continue;
 		dnnl_exec_arg_t r[3] = {{DNNL_ARG_FROM, g->user}, {DNNL_ARG_TO, g->inner}};
-		if ((st = run(&g->reorder, 2, r, failed)) != dnnl_success) goto fail;
+		if ((st = run(&g->reorder, 2, r, scr, failed)) != dnnl_success) goto fail;
 	}
-	if ((st = run(&p->conv, n, cargs, failed)) != dnnl_success) goto fail;
+	if ((st = run(&p->conv, n, cargs, scr, failed)) != dnnl_success) goto fail;
 	for (int i = 0; i < 4; i++) {
 		arg *g = &p->args[i];
-		if (!g->used || !g->reorder.p || !g->out) continue;
+		if (!g->inner || !g->out) continue;
 		dnnl_exec_arg_t r[3] = {{DNNL_ARG_FROM, g->inner}, {DNNL_ARG_TO, g->user}};
-		if ((st = run(&g->reorder, 2, r, failed)) != dnnl_success) goto fail;
+		if ((st = run(&g->reorder, 2, r, scr, failed)) != dnnl_success) goto fail;
 	}
 	CALL(dnnl_stream_wait, (stream));
 fail:

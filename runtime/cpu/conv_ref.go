@@ -32,7 +32,8 @@ func ConvForwardRef(x, w, b, y []float32, s ConvShape) {
 // ConvBackwardDataRef computes the gradient of the input, the transpose of
 // ConvForwardRef:
 //
-//	dx[n,c,iy,ix] = Σ_{k,oy,ox,i,j : oy·SH+i−PT = iy, ox·SW+j−PL = ix} w[k,c,i,j] · dy[n,k,oy,ox]
+//	dx[n,c,iy,ix] = Σ_{k,oy,ox,i,j} w[k,c,i,j] · dy[n,k,oy,ox]
+//	                over oy·SH+i−PT = iy and ox·SW+j−PL = ix
 //
 // It overwrites dx.
 func ConvBackwardDataRef(dy, w, dx []float32, s ConvShape) {

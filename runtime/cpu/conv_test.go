@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -268,6 +269,16 @@ func TestConvWrongLengthPanics(t *testing.T) {
 }
 
 func TestSgemmMatchesLoop(t *testing.T) {
+	for _, useDNNL := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dnnl=%v", useDNNL), func(t *testing.T) {
+			defer func(old bool) { sgemmDNNL = old }(sgemmDNNL)
+			sgemmDNNL = useDNNL
+			checkSgemm(t)
+		})
+	}
+}
+
+func checkSgemm(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const m, n, k = 5, 7, 9
 	for _, ta := range []bool{false, true} {
@@ -334,4 +345,67 @@ func TestConvDoesNotAllocate(t *testing.T) {
 
 func TestInfo(t *testing.T) {
 	t.Log(Info())
+}
+
+// TestConvPlanRunsOnAnotherOSThread guards the scratchpad policy: oneDNN's
+// default scratchpad lives per OS thread, so a plan created on one thread
+// crashed when a goroutine later ran it from another. Plans now carry a
+// user-managed scratchpad.
+func TestConvPlanRunsOnAnotherOSThread(t *testing.T) {
+	ReleasePlans()
+	s := same(4, 32, 16, 16, 32, 3, 1)
+	d := newConvData(s, 13)
+	dw, db := make([]float32, s.FilterLen()), make([]float32, s.K)
+	onNewThread := func() {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			// Exiting while locked ends the OS thread, so the next call
+			// runs on a different one.
+			runtime.LockOSThread()
+			for _, m := range []method{methodDNNL, methodDNNLBlocked} {
+				run(passBackwardFilter, m, s, d.x, d.dy, dw, db)
+				assertClose(t, m.String()+" backward filter", dw, d.dw, convTol)
+			}
+		}()
+		<-done
+	}
+	onNewThread() // creates the plans
+	onNewThread() // runs them elsewhere
+}
+
+// TestConvFallsBackWhenOneDNNHasNoPlan covers shapes oneDNN refuses: the
+// failure is cached and the im2col path computes the pass instead.
+func TestConvFallsBackWhenOneDNNHasNoPlan(t *testing.T) {
+	s := testShapes[4].shape
+	d := newConvData(s, 17)
+	key := planKey{s, passForward, methodDNNLBlocked, true}
+	mu.Lock()
+	old, had := plans[key]
+	refused := &DNNLError{Call: "dnnl_primitive_desc_create", Status: "unimplemented"}
+	plans[key] = &dnnlPlan{err: refused}
+	mu.Unlock()
+	defer func() {
+		mu.Lock()
+		delete(plans, key)
+		if had {
+			plans[key] = old
+		}
+		mu.Unlock()
+	}()
+	y := poison(s.OutputLen())
+	run(passForward, methodDNNLBlocked, s, d.x, d.w, d.b, y)
+	assertClose(t, "forward", y, d.y, convTol)
+}
+
+func TestSgemmEmptyInnerDimensionScalesC(t *testing.T) {
+	for _, useDNNL := range []bool{false, true} {
+		c := Matrix{Rows: 2, Cols: 3, Stride: 3, Data: []float32{1, 2, 3, 4, 5, 6}}
+		a := Matrix{Rows: 2, Cols: 0, Stride: 1}
+		b := Matrix{Rows: 0, Cols: 3, Stride: 3}
+		sgemmDNNL, useDNNL = useDNNL, sgemmDNNL
+		Sgemm(false, false, 1, a, b, 0.5, c)
+		sgemmDNNL = useDNNL
+		assertClose(t, fmt.Sprintf("dnnl=%v", !useDNNL), c.Data, []float32{0.5, 1, 1.5, 2, 2.5, 3}, 0)
+	}
 }

@@ -3,7 +3,6 @@ package cpu
 /*
 #cgo noescape vd_dnnl_plan_exec
 #cgo nocallback vd_dnnl_plan_exec
-#include <stdlib.h>
 #include "kernels.h"
 */
 import "C"
@@ -63,7 +62,7 @@ func newDNNLPlan(key planKey) *dnnlPlan {
 	d := dims(key.shape)
 	var failed *C.char
 	st := C.vd_dnnl_plan_create(&p.c, &d, C.int(key.pass), cBool(key.method == methodDNNLBlocked),
-		cBool(key.hasBias), 0, &failed)
+		cBool(key.hasBias), &failed)
 	if p.err = dnnlErr(st, failed); p.err != nil {
 		return p
 	}
@@ -92,3 +91,5 @@ func Info() string {
 	return fmt.Sprintf("oneDNN %d.%d.%d, OpenBLAS core %s with %d threads", major, minor, patch,
 		C.GoString(C.vd_blas_corename()), C.vd_blas_threads())
 }
+
+func releaseArena() { C.vd_dnnl_release_arena() }

@@ -53,9 +53,9 @@ int vd_dnnl_init(const char **failed);
 // vd_dnnl_plan_create builds the primitives of one pass. With blocked != 0
 // the convolution picks its own memory formats and reorders convert from and
 // to the plain nchw/oihw tensors around it. has_bias enables the bias (FWD)
-// or bias gradient (BWD_FILTER). wino != 0 asks for Winograd (FWD only).
+// or bias gradient (BWD_FILTER).
 int vd_dnnl_plan_create(vd_plan **out, const vd_dims *d, int pass, int blocked,
-		int has_bias, int wino, const char **failed);
+		int has_bias, const char **failed);
 
 // vd_dnnl_plan_exec runs a plan; the pointers are as for vd_blas_conv.
 int vd_dnnl_plan_exec(vd_plan *p, float *a, float *b, float *c, float *e,
@@ -66,6 +66,10 @@ int vd_dnnl_plan_exec(vd_plan *p, float *a, float *b, float *c, float *e,
 const char *vd_dnnl_plan_impl(vd_plan *p);
 
 void vd_dnnl_plan_destroy(vd_plan *p);
+
+// vd_dnnl_release_arena frees the memory shared by all plans (blocked
+// tensor copies and scratchpads); the next run allocates it again.
+void vd_dnnl_release_arena(void);
 
 const char *vd_dnnl_status_str(int status);
 

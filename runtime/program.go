@@ -183,12 +183,15 @@ func (p *Program) plan(g *graph.Graph, be Backend, need []bool) error {
 		st.out = alloc(p.shapes[nd.Out.ID].Size())
 		p.slotOf[nd.Out.ID] = st.out
 		p.steps = append(p.steps, st)
-		// Release inputs whose last reader is this node.
-		for _, in := range nd.Inputs {
-			if last[in.ID] == i && !isLeaf(in) {
-				sz := p.shapes[in.ID].Size()
-				free[sz] = append(free[sz], p.slotOf[in.ID])
+		// Release inputs whose last reader is this node, once each even
+		// when the node reads the same value twice (x / sum(x) where the
+		// sum is a no-op).
+		for j, in := range nd.Inputs {
+			if last[in.ID] != i || isLeaf(in) || readEarlier(nd.Inputs[:j], in) {
+				continue
 			}
+			sz := p.shapes[in.ID].Size()
+			free[sz] = append(free[sz], p.slotOf[in.ID])
 		}
 	}
 	return nil
@@ -282,4 +285,13 @@ func profileKey(n *graph.Node) string {
 		return fmt.Sprintf("ConvBwdFilter/%dx%d", op.Conv.Kernel[0], op.Conv.Kernel[1])
 	}
 	return n.Op.Kind().String()
+}
+
+func readEarlier(prev []*graph.Value, v *graph.Value) bool {
+	for _, p := range prev {
+		if p == v {
+			return true
+		}
+	}
+	return false
 }

@@ -24,8 +24,8 @@ data:
 # demo trains the default preset (mnist_cpu) on real binarized MNIST for
 # DEMO_STEPS steps (about 10 minutes on 2 cores) and says where the run is.
 demo: deps data build
-	$(BIN) train --runs runs --set train.total_train_steps=$(DEMO_STEPS) \
-		--set train.checkpoint_and_eval_interval_in_steps=500 --set run.name=demo
+	$(BIN) train --runs runs --set run.name=demo --set train.total_train_steps=$(DEMO_STEPS) \
+		--set train.checkpoint_and_eval_interval_in_steps=500 --resume-with new
 	@echo "metrics (validation): grep '\"val\"' runs/demo/metrics.jsonl"
 
 test: deps data

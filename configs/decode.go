@@ -41,14 +41,14 @@ func (d *decoder) section(n *yaml.Node, v reflect.Value, prefix string) {
 			d.addAt(k.Line, orTop(prefix), "keys must be plain names, got %s", describe(k))
 			continue
 		}
-		if prefix == "" && k.Value == baseKey {
-			continue // handled by the caller
-		}
 		if first, dup := seen[k.Value]; dup {
 			d.addAt(k.Line, key, "defined twice (first at line %d); keep one", first)
 			continue
 		}
 		seen[k.Value] = k.Line
+		if prefix == "" && k.Value == baseKey {
+			continue // handled by the caller
+		}
 		idx, ok := fields[k.Value]
 		if !ok {
 			d.addAt(k.Line, key, "unknown key%s", suggest(k.Value, prefix, v.Type()))

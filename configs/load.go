@@ -83,7 +83,7 @@ func isFile(nameOrPath string) bool {
 
 // loadFile reads and decodes a hyper-parameter file.
 func loadFile(name string) (*Hparams, error) {
-	data, err := os.ReadFile(name)
+	data, err := readSmallFile(name)
 	if err != nil {
 		hint := ""
 		p := strings.TrimSuffix(name, path.Ext(name))
@@ -186,4 +186,29 @@ func basePreset(source string, n *yaml.Node) (*Hparams, error) {
 			"unknown preset %q; the presets are %s", n.Value, strings.Join(Presets(), ", "))}
 	}
 	return h, nil
+}
+
+// maxFileBytes bounds a hyper-parameter file; the largest preset is 10 KiB.
+const maxFileBytes = 1 << 20
+
+// readSmallFile reads a regular file of at most maxFileBytes.
+func readSmallFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes: not a hyper-parameter file", name, maxFileBytes)
+	}
+	return data, nil
 }

@@ -291,9 +291,17 @@ func (h *Hparams) validateOptimizer(p *problems) {
 	}
 	oneOf(p, "optimizer.learning_rate_scheme", o.LearningRateScheme, learningRateSchemes)
 	positiveFloat(p, "optimizer.learning_rate", o.LearningRate)
-	nonNegativeFloat(p, "optimizer.warmup_steps", o.WarmupSteps)
+	if o.LearningRateScheme != "cosine" && o.LearningRateScheme != "noam" {
+		nonNegativeFloat(p, "optimizer.warmup_steps", o.WarmupSteps)
+	}
 	nonNegativeFloat(p, "optimizer.decay_start", o.DecayStart)
 	nonNegativeFloat(p, "optimizer.min_learning_rate", o.MinLearningRate)
+	if o.MinLearningRate > o.LearningRate &&
+		(o.LearningRateScheme == "cosine" || o.LearningRateScheme == "exponential") {
+		p.add("optimizer.min_learning_rate", "%s is above learning_rate %s; the decay would "+
+			"raise the rate: use a minimum <= learning_rate", formatFloat(o.MinLearningRate),
+			formatFloat(o.LearningRate))
+	}
 	switch o.LearningRateScheme {
 	case "cosine":
 		positiveFloat(p, "optimizer.decay_steps", o.DecaySteps)

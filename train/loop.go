@@ -21,11 +21,10 @@ import (
 // Options configure a training run beyond its hparams.
 type Options struct {
 	RunsDir string
-	// DataDir holds the dataset; empty means FindDataDir.
-	DataDir string
-	Backend runtime.Backend
-	// Given reports that the user chose the hparams explicitly.
-	Given    bool
+	// DataDir holds the dataset; empty means data.train_data_path, then
+	// FindDataDir.
+	DataDir  string
+	Backend  runtime.Backend
 	ResumeAs Resume
 	// Out receives the live progress line and summaries; Quiet drops the
 	// progress line and keeps one line per LogEvery steps.
@@ -44,6 +43,26 @@ type Options struct {
 // ErrTooManySkips stops a run whose updates keep being skipped.
 var ErrTooManySkips = errors.New("train: too many skipped updates in a row")
 
+// ErrDiverged stops a run whose weights are no longer finite.
+var ErrDiverged = errors.New("train: training diverged")
+
+// ErrData marks a problem with the dataset files or folder.
+var ErrData = errors.New("train: data")
+
+// InterruptedError reports a run stopped by a signal after saving.
+type InterruptedError struct {
+	Step int
+	Dir  string
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted at step %d; checkpoint saved in %s; run the same command to resume",
+		e.Step, e.Dir)
+}
+
+// Unwrap makes errors.Is(err, context.Canceled) hold.
+func (e *InterruptedError) Unwrap() error { return context.Canceled }
+
 // Result summarises a finished (or stopped) run.
 type Result struct {
 	Dir     string
@@ -54,12 +73,12 @@ type Result struct {
 // Train trains the model described by h, resuming the run of the same name
 // when it exists. It returns when train.total_train_steps is reached, when
 // ctx is cancelled (after saving a checkpoint), or on error.
-func Train(ctx context.Context, h *configs.Hparams, opt Options) (*Result, error) {
-	if err := ValidRunName(h.Run.Name); err != nil {
-		return nil, err
+func Train(ctx context.Context, req Request, opt Options) (*Result, error) {
+	if err := ValidRunName(req.H.Run.Name); err != nil {
+		return nil, fmt.Errorf("%w; set it with --set run.name=NAME", err)
 	}
-	dir := RunDir(opt.RunsDir, h.Run.Name)
-	h, exists, err := ResolveHparams(dir, h, opt.Given, opt.ResumeAs)
+	dir := RunDir(opt.RunsDir, req.H.Run.Name)
+	h, exists, changed, err := ResolveHparams(dir, req, opt.ResumeAs)
 	if err != nil {
 		return nil, err
 	}
@@ -67,9 +86,13 @@ func Train(ctx context.Context, h *configs.Hparams, opt Options) (*Result, error
 	if r.out == nil {
 		r.out = io.Discard
 	}
+	for _, c := range changed {
+		fmt.Fprintf(r.out, "continuing with changed hparams: %s\n", c)
+	}
 	if err := r.setup(exists); err != nil {
 		return nil, err
 	}
+	defer r.lock.Close()
 	defer r.metrics.Close()
 	return r.loop(ctx)
 }
@@ -86,19 +109,26 @@ type runner struct {
 	metrics *metricsWriter
 	prog    *progress
 	lastVal *EvalStats
+	lock    *os.File
+	resumed bool
+	lastCk  string
 }
 
 func (r *runner) setup(exists bool) error {
 	h := r.h
-	dataDir := r.opt.DataDir
-	if dataDir == "" {
-		dataDir = FindDataDir(h.Data.DatasetSource)
-	}
+	dataDir := r.dataDir()
 	splits, err := data.Open(dataDir, h.Data.DatasetSource, int(h.Data.NumBits))
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrData, err)
 	}
 	r.splits = splits
+	if h.Data.RandomHorizontalFlip && h.Data.IsPadded28() {
+		fmt.Fprintln(r.out, "note: data.random_horizontal_flip is ignored for MNIST-like data, "+
+			"which the reference does not flip")
+	}
+	if err := r.checkMemory(); err != nil {
+		return err
+	}
 	if r.tr, err = NewTrainer(h, r.opt.Backend); err != nil {
 		return err
 	}
@@ -108,7 +138,10 @@ func (r *runner) setup(exists bool) error {
 	if err := os.MkdirAll(filepath.Join(r.dir, CkptDir), 0o755); err != nil {
 		return fmt.Errorf("train: create run directory: %w", err)
 	}
-	if err := h.Save(filepath.Join(r.dir, HparamsFile)); err != nil {
+	if r.lock, err = lockRun(r.dir); err != nil {
+		return err
+	}
+	if err := probeWritable(filepath.Join(r.dir, CkptDir)); err != nil {
 		return err
 	}
 	keep := h.Run.MaxAllowedCheckpoints
@@ -121,12 +154,51 @@ func (r *runner) setup(exists bool) error {
 			return err
 		}
 	}
-	r.metrics, err = openMetrics(filepath.Join(r.dir, MetricsFile), r.tr.Step)
+	// Only now, with the checkpoint accepted, do the hparams become the run's.
+	if err := h.Save(filepath.Join(r.dir, HparamsFile)); err != nil {
+		return err
+	}
+	var dropped int
+	keepUpTo := -1 // a fresh start drops what a crashed first attempt logged
+	if r.resumed {
+		keepUpTo = r.tr.Step
+	}
+	r.metrics, dropped, err = openMetrics(filepath.Join(r.dir, MetricsFile), keepUpTo)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.out, "run %s: %s, %s on %d training images, backend %s\n", r.dir, h.Data.DatasetSource,
-		r.tr, splits.Train.Len(), r.opt.Backend.Name())
+	if dropped > 0 {
+		fmt.Fprintf(r.out, "warning: dropped %d unreadable lines from %s\n", dropped, MetricsFile)
+	}
+	fmt.Fprintf(r.out, "run %s: %s from %s, %s on %d training images, backend %s\n", r.dir,
+		h.Data.DatasetSource, dataDir, r.tr, splits.Train.Len(), r.opt.Backend.Name())
+	return nil
+}
+
+// dataDir is --data-dir, else data.train_data_path, else the default search.
+func (r *runner) dataDir() string {
+	switch {
+	case r.opt.DataDir != "":
+		return r.opt.DataDir
+	case r.h.Data.TrainDataPath != "":
+		return r.h.Data.TrainDataPath
+	}
+	return FindDataDir(r.h.Data.DatasetSource)
+}
+
+// checkMemory refuses a configuration whose training step would not fit in
+// the memory the machine has available.
+func (r *runner) checkMemory() error {
+	need, err := TrainingBytes(r.h)
+	if err != nil {
+		return err
+	}
+	avail := availableMemory()
+	if avail > 0 && need > avail {
+		return fmt.Errorf("train: one training step at train.batch_size %d needs about %.1f GiB, "+
+			"more than the %.1f GiB available; lower train.batch_size or use a smaller model",
+			r.h.Train.BatchSize, float64(need)/(1<<30), float64(avail)/(1<<30))
+	}
 	return nil
 }
 
@@ -137,18 +209,25 @@ func (r *runner) restore() error {
 		fmt.Fprintf(r.out, "warning: skipping unreadable checkpoint: %v\n", s)
 	}
 	if errors.Is(err, checkpoint.ErrNoCheckpoint) {
+		fmt.Fprintf(r.out, "no checkpoint in %s yet: starting run %s from step 0\n", r.store.Dir, r.dir)
 		return nil
 	}
+	advice := fmt.Sprintf("move the bad files out of %s to use an older one, or start over with "+
+		"vdvae reset %s", r.store.Dir, filepath.Base(r.dir))
 	if err != nil {
-		return err
+		return fmt.Errorf("%w; %s", err, advice)
 	}
 	var st runState
 	if err := r.tr.Restore(ck, &st); err != nil {
-		return fmt.Errorf("train: restore %s: %w", path, err)
+		return fmt.Errorf("train: restore %s: %w; %s", path, err, advice)
+	}
+	if !r.tr.ParamsFinite() {
+		return fmt.Errorf("%w: checkpoint %s holds non-finite weights; %s", ErrDiverged, path, advice)
 	}
 	if err := r.iter.Restore(st.Iter); err != nil {
 		return fmt.Errorf("train: restore %s: data position: %w", path, err)
 	}
+	r.resumed, r.lastCk = true, path
 	fmt.Fprintf(r.out, "resuming from %s at step %d\n", path, r.tr.Step)
 	return nil
 }
@@ -163,9 +242,9 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 		res.Step = r.tr.Step
 		return res, nil
 	}
-	if r.tr.Step == 0 && r.opt.EvalAtStart {
-		if err := r.evaluate(); err != nil {
-			return nil, err
+	if !r.resumed && r.opt.EvalAtStart {
+		if err := r.evaluate(ctx); err != nil {
+			return nil, r.stopped(ctx, err)
 		}
 	}
 	r.prog = newProgress(r.out, r.opt, total, r.tr.Step)
@@ -177,12 +256,7 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 	for r.tr.Step < total {
 		if err := ctx.Err(); err != nil {
 			r.prog.finish()
-			fmt.Fprintf(r.out, "interrupted at step %d: saving a checkpoint\n", r.tr.Step)
-			if err := r.save(); err != nil {
-				return nil, err
-			}
-			res.Step = r.tr.Step
-			return res, ctx.Err()
+			return nil, r.stopped(ctx, err)
 		}
 		r.iter.Next(r.tr.X()[:n*img])
 		t0 := time.Now()
@@ -199,8 +273,8 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 		}
 		if st.Step%h.Train.CheckpointAndEvalIntervalInSteps == 0 || st.Step == total {
 			r.prog.finish()
-			if err := r.evaluate(); err != nil {
-				return nil, err
+			if err := r.evaluate(ctx); err != nil {
+				return nil, r.stopped(ctx, err)
 			}
 			if err := r.save(); err != nil {
 				return nil, err
@@ -212,10 +286,27 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
-// checkSkips warns about, then stops, a long streak of skipped updates.
+// stopped handles an interruption: when ctx was cancelled it saves a
+// checkpoint and returns an InterruptedError; other errors pass through.
+func (r *runner) stopped(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	if err := r.save(); err != nil {
+		return err
+	}
+	return &InterruptedError{Step: r.tr.Step, Dir: r.store.Dir}
+}
+
+// checkSkips warns about, then stops, a long streak of skipped updates, and
+// stops at once when the weights themselves are no longer finite.
 func (r *runner) checkSkips(st StepStats) error {
 	if !st.Skipped {
 		return nil
+	}
+	if st.NonFinite && !r.tr.ParamsFinite() {
+		r.prog.finish()
+		return r.diverged(st.Step, "the weights are no longer finite")
 	}
 	why := fmt.Sprintf("gradient norm %.4g >= optimizer.gradient_skip_threshold %g", st.GradNorm,
 		r.h.Optimizer.GradientSkipThreshold)
@@ -224,6 +315,10 @@ func (r *runner) checkSkips(st StepStats) error {
 	}
 	advice := "raise optimizer.gradient_skip_threshold or lower optimizer.learning_rate " +
 		"(for example --set optimizer.learning_rate=1e-4)"
+	if st.NonFinite {
+		advice = "lower optimizer.learning_rate (for example --set optimizer.learning_rate=1e-4) " +
+			"or turn on optimizer.clip_gradient_norm"
+	}
 	switch r.tr.SkipRun {
 	case r.opt.SkipWarn:
 		r.prog.finish()
@@ -237,32 +332,52 @@ func (r *runner) checkSkips(st StepStats) error {
 	return nil
 }
 
-// save writes a checkpoint of the current state.
+// diverged reports a model that no longer computes finite numbers.
+func (r *runner) diverged(step int, what string) error {
+	last := "no checkpoint was written"
+	if r.lastCk != "" {
+		last = "the last good checkpoint is " + r.lastCk
+	}
+	return fmt.Errorf("%w: %s at step %d; %s; lower optimizer.learning_rate or turn on "+
+		"optimizer.clip_gradient_norm, then resume with --resume-with new", ErrDiverged, what, step, last)
+}
+
+// save writes a checkpoint of the current state; it refuses weights that
+// are no longer finite, so every checkpoint on disk can be resumed.
 func (r *runner) save() error {
+	if !r.tr.ParamsFinite() {
+		return r.diverged(r.tr.Step, "the weights are no longer finite")
+	}
 	ck, err := r.tr.Snapshot(runState{Iter: r.iter.State()})
 	if err != nil {
 		return err
 	}
-	if _, err := r.store.Save(r.tr.Step, ck); err != nil {
+	path, err := r.store.Save(r.tr.Step, ck)
+	if err != nil {
 		return err
 	}
-	return r.metrics.flush()
+	r.lastCk = path
+	return nil
 }
 
 // evaluate runs the validation split and prints a summary line.
-func (r *runner) evaluate() error {
+func (r *runner) evaluate(ctx context.Context) error {
 	h := r.h
-	vb := h.Val.BatchSize
+	vb := min(h.Val.BatchSize, max(1, min(h.Val.NSamplesForValidation, r.splits.Val.Len())))
 	it, err := data.NewEvalIter(r.splits.Val, vb, h.Val.NSamplesForValidation)
 	if err != nil {
 		return err
 	}
 	t0 := time.Now()
-	ev, err := r.tr.Evaluate(it, r.tr.Params, uint64(h.Run.Seed))
+	ev, err := r.tr.Evaluate(ctx, it, r.tr.Params, uint64(h.Run.Seed))
 	if err != nil {
 		return err
 	}
 	ev.Step = r.tr.Step
+	if !finite(ev.NELBO()) {
+		r.metrics.eval(ev, r.tr.Model.Dims)
+		return r.diverged(r.tr.Step, "the validation NELBO is not finite")
+	}
 	r.lastVal = ev
 	r.metrics.eval(ev, r.tr.Model.Dims)
 	fmt.Fprintf(r.out, "val step %d: %s (%d images, %.1fs)\n", ev.Step, ev.Summary(h, r.tr.Model.Dims),
@@ -294,11 +409,15 @@ func (e *EvalStats) Summary(h *configs.Hparams, dims int) string {
 // Evaluate averages the losses over an evaluation iterator with the given
 // weights. Posterior noise comes from a generator seeded with seed, so the
 // same weights give the same figures.
-func (t *Trainer) Evaluate(it *data.EvalIter, params map[string][]float32, seed uint64) (*EvalStats, error) {
+func (t *Trainer) Evaluate(ctx context.Context, it *data.EvalIter, params map[string][]float32,
+	seed uint64) (*EvalStats, error) {
 	t.EnsureEvalCapacity(it.BatchSize())
 	rng := rand.New(rand.NewPCG(seed, 0x6576616c))
 	ev := &EvalStats{GroupKL: make([]float64, len(t.Model.Groups))}
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		n := it.Next(t.x)
 		if n == 0 {
 			break

@@ -4,15 +4,17 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	"vdvae/configs"
 	"vdvae/internal/testhp"
 	"vdvae/runtime"
 	_ "vdvae/runtime/cpu"
+	"vdvae/train/checkpoint"
 )
 
 // mnistDir finds real MNIST as vdvae does; `make data` provides it.
@@ -63,34 +65,34 @@ func TestResumeFollowsUninterruptedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	hp := func(total int) Options {
-		return Options{DataDir: dir, Backend: be, Given: true, ResumeAs: ResumeNew}
+		return Options{DataDir: dir, Backend: be, ResumeAs: ResumeNew}
 	}
-	mk := func(total int) *testhpH {
+	mk := func(total int) Request {
 		h := testhp.Tiny("binarized_mnist", 1)
 		h.Train.TotalTrainSteps = total
 		h.Train.CheckpointAndEvalIntervalInSteps = 4
-		return &testhpH{h}
+		return Request{H: h, ConfigGiven: true}
 	}
 	ctx := context.Background()
 
 	full := t.TempDir()
 	o := hp(12)
 	o.RunsDir = full
-	if _, err := Train(ctx, mk(12).h, o); err != nil {
+	if _, err := Train(ctx, mk(12), o); err != nil {
 		t.Fatal(err)
 	}
 	want := trainLosses(t, filepath.Join(full, "tiny", MetricsFile))
 
 	part := t.TempDir()
 	o.RunsDir = part
-	if _, err := Train(ctx, mk(6).h, o); err != nil {
+	if _, err := Train(ctx, mk(6), o); err != nil {
 		t.Fatal(err)
 	}
 	// The crash: the step-6 checkpoint never made it to disk.
 	if err := os.Remove(filepath.Join(part, "tiny", CkptDir, "ckpt-000000006.vdck")); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Train(ctx, mk(12).h, o)
+	res, err := Train(ctx, mk(12), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,4 +110,63 @@ func TestResumeFollowsUninterruptedRun(t *testing.T) {
 	}
 }
 
-type testhpH struct{ h *configs.Hparams }
+// TestDivergedRunStopsWithoutPoisonedCheckpoint: a learning rate that blows
+// the model up must stop training with ErrDiverged, and no checkpoint may
+// hold non-finite weights or come after the blow-up.
+func TestDivergedRunStopsWithoutPoisonedCheckpoint(t *testing.T) {
+	dir := mnistDir(t)
+	be, _ := runtime.Get("cpu")
+	h := testhp.Tiny("binarized_mnist", 1)
+	h.Optimizer.LearningRate, h.Optimizer.WarmupSteps, h.Optimizer.DecayStart = 1e30, 1, 1
+	h.Optimizer.GradientSkip = false
+	h.Train.TotalTrainSteps, h.Train.CheckpointAndEvalIntervalInSteps = 40, 5
+	runs := t.TempDir()
+	_, err := Train(context.Background(), Request{H: h, ConfigGiven: true},
+		Options{RunsDir: runs, DataDir: dir, Backend: be, SkipWarn: 10, SkipStop: 50})
+	if !errors.Is(err, ErrDiverged) {
+		t.Fatalf("want ErrDiverged, got %v", err)
+	}
+	st := &checkpoint.Store{Dir: filepath.Join(runs, "tiny", CkptDir)}
+	entries, _ := st.List()
+	if len(entries) > 0 {
+		t.Fatalf("checkpoints written after divergence: %v", entries)
+	}
+}
+
+// TestInterruptSavesCheckpoint: a cancelled context stops the run with an
+// InterruptedError after writing a checkpoint that a rerun resumes from.
+func TestInterruptSavesCheckpoint(t *testing.T) {
+	dir := mnistDir(t)
+	be, _ := runtime.Get("cpu")
+	h := testhp.Tiny("binarized_mnist", 1)
+	h.Train.TotalTrainSteps, h.Train.CheckpointAndEvalIntervalInSteps = 1000, 1000
+	runs := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &cancelAfter{n: 3, cancel: cancel}
+	_, err := Train(ctx, Request{H: h, ConfigGiven: true},
+		Options{RunsDir: runs, DataDir: dir, Backend: be, Out: out, LogEvery: 1})
+	var ie *InterruptedError
+	if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("want InterruptedError, got %v", err)
+	}
+	st := &checkpoint.Store{Dir: filepath.Join(runs, "tiny", CkptDir)}
+	entries, _ := st.List()
+	if len(entries) != 1 || entries[0].Step != ie.Step || ie.Step == 0 {
+		t.Fatalf("checkpoints %v after interrupt at step %d", entries, ie.Step)
+	}
+}
+
+// cancelAfter cancels after n progress lines have been written.
+type cancelAfter struct {
+	n      int
+	cancel func()
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	if strings.HasPrefix(string(p), "step ") {
+		if c.n--; c.n == 0 {
+			c.cancel()
+		}
+	}
+	return len(p), nil
+}

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -22,47 +21,57 @@ import (
 // null.
 type metricsWriter struct {
 	f *os.File
-	w *bufio.Writer
 }
 
-// openMetrics opens the metrics file for appending after dropping lines of
-// steps after step, which a resumed run will log again.
-func openMetrics(path string, step int) (*metricsWriter, error) {
-	if err := truncateMetrics(path, step); err != nil {
-		return nil, err
+// openMetrics opens the metrics file for appending after dropping the
+// lines of steps after step, which a resumed run will log again (-1 for a
+// run starting afresh). It returns the number of unreadable lines it dropped.
+func openMetrics(path string, step int) (*metricsWriter, int, error) {
+	dropped, err := truncateMetrics(path, step)
+	if err != nil {
+		return nil, 0, err
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("train: open metrics: %w", err)
+		return nil, 0, fmt.Errorf("train: open metrics: %w", err)
 	}
-	return &metricsWriter{f: f, w: bufio.NewWriter(f)}, nil
+	return &metricsWriter{f: f}, dropped, nil
 }
 
 // truncateMetrics rewrites path atomically without lines whose step is
-// greater than step, and without a torn last line.
-func truncateMetrics(path string, step int) error {
+// greater than step (a step of -1 drops every line), and without unreadable
+// lines such as a torn last line, whose count it returns.
+func truncateMetrics(path string, step int) (int, error) {
 	old, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return fmt.Errorf("train: read metrics: %w", err)
+		return 0, fmt.Errorf("train: read metrics: %w", err)
 	}
 	var keep bytes.Buffer
+	dropped := 0
 	for _, line := range bytes.Split(old, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
 		var rec struct {
 			Step *int `json:"step"`
 		}
-		if json.Unmarshal(line, &rec) != nil || rec.Step == nil || *rec.Step > step {
+		if json.Unmarshal(line, &rec) != nil || rec.Step == nil {
+			dropped++
+			continue
+		}
+		if *rec.Step > step {
 			continue
 		}
 		keep.Write(line)
 		keep.WriteByte('\n')
 	}
 	if keep.Len() == len(old) {
-		return nil
+		return dropped, nil
 	}
-	return writeFileAtomic(path, keep.Bytes())
+	return dropped, writeFileAtomic(path, keep.Bytes())
 }
 
 // writeFileAtomic writes data to a temporary file beside path, syncs it and
@@ -74,6 +83,9 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	tmp := f.Name()
 	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -98,10 +110,11 @@ func num(v float64) any {
 
 func bpd(nats float64, dims int) float64 { return nats / (float64(dims) * math.Ln2) }
 
+// write appends one line; each line goes to the file at once, so the file
+// is current for tail -f and survives a kill.
 func (m *metricsWriter) write(rec map[string]any) {
 	b, _ := json.Marshal(rec)
-	m.w.Write(b)
-	m.w.WriteByte('\n')
+	m.f.Write(append(b, '\n'))
 }
 
 func (m *metricsWriter) train(st StepStats, skips, dims int) {
@@ -121,18 +134,5 @@ func (m *metricsWriter) eval(ev *EvalStats, dims int) {
 		"bpd": num(bpd(ev.NELBO(), dims)), "group_kl_nats": g})
 }
 
-func (m *metricsWriter) flush() error {
-	if err := m.w.Flush(); err != nil {
-		return fmt.Errorf("train: write metrics: %w", err)
-	}
-	return nil
-}
-
-// Close flushes and closes the file.
-func (m *metricsWriter) Close() error {
-	err := m.flush()
-	if cerr := m.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+// Close closes the file.
+func (m *metricsWriter) Close() error { return m.f.Close() }

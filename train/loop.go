@@ -21,8 +21,7 @@ import (
 // Options configure a training run beyond its hparams.
 type Options struct {
 	RunsDir string
-	// DataDir holds the dataset; empty means data.train_data_path, then
-	// FindDataDir.
+	// DataDir holds the dataset; empty means FindDataDir.
 	DataDir  string
 	Backend  runtime.Backend
 	ResumeAs Resume
@@ -46,8 +45,15 @@ var ErrTooManySkips = errors.New("train: too many skipped updates in a row")
 // ErrDiverged stops a run whose weights are no longer finite.
 var ErrDiverged = errors.New("train: training diverged")
 
-// ErrData marks a problem with the dataset files or folder.
+// ErrData marks a problem with the dataset files or folder; errors.Is
+// matches it on the loader's error, whose text is kept as it is.
 var ErrData = errors.New("train: data")
+
+type dataError struct{ err error }
+
+func (e dataError) Error() string        { return e.err.Error() }
+func (e dataError) Unwrap() error        { return e.err }
+func (e dataError) Is(target error) bool { return target == ErrData }
 
 // InterruptedError reports a run stopped by a signal after saving.
 type InterruptedError struct {
@@ -119,7 +125,7 @@ func (r *runner) setup(exists bool) error {
 	dataDir := r.dataDir()
 	splits, err := data.Open(dataDir, h.Data.DatasetSource, int(h.Data.NumBits))
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrData, err)
+		return dataError{err}
 	}
 	r.splits = splits
 	if h.Data.RandomHorizontalFlip && h.Data.IsPadded28() {
@@ -175,13 +181,12 @@ func (r *runner) setup(exists bool) error {
 	return nil
 }
 
-// dataDir is --data-dir, else data.train_data_path, else the default search.
+// dataDir is --data-dir, else the default search. As in the reference,
+// data.train_data_path is not used for MNIST-like data (the reference's
+// binarized-MNIST config points it at an ImageNet folder).
 func (r *runner) dataDir() string {
-	switch {
-	case r.opt.DataDir != "":
+	if r.opt.DataDir != "" {
 		return r.opt.DataDir
-	case r.h.Data.TrainDataPath != "":
-		return r.h.Data.TrainDataPath
 	}
 	return FindDataDir(r.h.Data.DatasetSource)
 }

@@ -30,7 +30,7 @@ func trainCommand() *cli.Command {
 			"checkpoint. Ctrl-C saves a checkpoint and stops.",
 		Flags: []cli.Flag{configFlag, setFlag, runsFlag,
 			&cli.StringFlag{Name: "data-dir",
-				Usage: "`dir` with the dataset files (default: data.train_data_path, else searched; see README)"},
+				Usage: "`dir` with the dataset files (default: searched, see README)"},
 			&cli.StringFlag{Name: "backend", Value: "cpu", Usage: "compute backend: cpu or ref"},
 			&cli.StringFlag{Name: "resume-with", Usage: "when the run exists with other hparams: " +
 				"`saved` or new"},

@@ -153,15 +153,9 @@ func (p *Program) plan(g *graph.Graph, be Backend, need []bool) error {
 		if !need[nd.Out.ID] {
 			continue
 		}
-		switch op := nd.Op.(type) {
-		case graph.Input:
-			p.inputs[op.Name] = nd.Out.ID
-			p.slots = append(p.slots, nil)
-			p.sizes = append(p.sizes, 0)
-			p.slotOf[nd.Out.ID] = len(p.slots) - 1
-			continue
-		case graph.ParamRef:
-			p.inputs[op.Name] = nd.Out.ID
+		// Inputs and parameters get a slot that Bind fills.
+		if name, ok := leafName(nd.Op); ok {
+			p.inputs[name] = nd.Out.ID
 			p.slots = append(p.slots, nil)
 			p.sizes = append(p.sizes, 0)
 			p.slotOf[nd.Out.ID] = len(p.slots) - 1
@@ -195,6 +189,17 @@ func (p *Program) plan(g *graph.Graph, be Backend, need []bool) error {
 		}
 	}
 	return nil
+}
+
+// leafName returns the name of an input or parameter op.
+func leafName(op graph.Op) (string, bool) {
+	switch op := op.(type) {
+	case graph.Input:
+		return op.Name, true
+	case graph.ParamRef:
+		return op.Name, true
+	}
+	return "", false
 }
 
 func isLeaf(v *graph.Value) bool {

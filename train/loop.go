@@ -37,6 +37,9 @@ type Options struct {
 	SkipWarn, SkipStop int
 	// EvalAtStart evaluates a fresh run before its first step.
 	EvalAtStart bool
+	// MaxTime, when positive, ends training after this much wall time of
+	// the loop, with an evaluation and a checkpoint, as at the last step.
+	MaxTime time.Duration
 }
 
 // ErrTooManySkips stops a run whose updates keep being skipped.
@@ -252,6 +255,10 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 			return nil, r.stopped(ctx, err)
 		}
 	}
+	var deadline time.Time
+	if r.opt.MaxTime > 0 {
+		deadline = time.Now().Add(r.opt.MaxTime)
+	}
 	r.prog = newProgress(r.out, r.opt, total, r.tr.Step)
 	if !h.Data.IsBinarized() {
 		r.prog.dims = r.tr.Model.Dims
@@ -276,7 +283,8 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 		if st.Step%max(1, h.Train.LoggingIntervalInSteps) == 0 {
 			r.metrics.train(st, r.tr.Skips, r.tr.Model.Dims)
 		}
-		if st.Step%h.Train.CheckpointAndEvalIntervalInSteps == 0 || st.Step == total {
+		outOfTime := !deadline.IsZero() && time.Now().After(deadline)
+		if st.Step%h.Train.CheckpointAndEvalIntervalInSteps == 0 || st.Step == total || outOfTime {
 			r.prog.finish()
 			if err := r.evaluate(ctx); err != nil {
 				return nil, r.stopped(ctx, err)
@@ -284,6 +292,11 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 			if err := r.save(); err != nil {
 				return nil, err
 			}
+		}
+		if outOfTime {
+			fmt.Fprintf(r.out, "time budget of %s reached at step %d; run the same command to continue\n",
+				r.opt.MaxTime, r.tr.Step)
+			break
 		}
 	}
 	r.prog.finish()

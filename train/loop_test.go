@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"vdvae/internal/testhp"
 	"vdvae/runtime"
@@ -169,4 +170,24 @@ func (c *cancelAfter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// TestMaxTimeEndsWithCheckpoint: a time budget ends training cleanly with a
+// checkpoint at the step reached.
+func TestMaxTimeEndsWithCheckpoint(t *testing.T) {
+	dir := mnistDir(t)
+	be, _ := runtime.Get("cpu")
+	h := testhp.Tiny("binarized_mnist", 1)
+	h.Train.TotalTrainSteps, h.Train.CheckpointAndEvalIntervalInSteps = 1000000, 1000000
+	runs := t.TempDir()
+	res, err := Train(context.Background(), Request{H: h, ConfigGiven: true},
+		Options{RunsDir: runs, DataDir: dir, Backend: be, MaxTime: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &checkpoint.Store{Dir: filepath.Join(runs, "tiny", CkptDir)}
+	entries, _ := st.List()
+	if res.Step == 0 || len(entries) != 1 || entries[0].Step != res.Step || res.LastVal == nil {
+		t.Fatalf("stopped at %d with checkpoints %v, val %v", res.Step, entries, res.LastVal)
+	}
 }

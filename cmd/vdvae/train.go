@@ -37,6 +37,8 @@ func trainCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no live progress line, only log lines"},
 			&cli.IntFlag{Name: "log-every", Value: 100, Usage: "`steps` between log lines when not live"},
 			&cli.BoolFlag{Name: "eval-at-start", Value: true, Usage: "evaluate a new run before step 1"},
+			&cli.DurationFlag{Name: "max-time", Usage: "stop after this much training `time` (e.g. 10m), " +
+				"with an evaluation and a checkpoint"},
 		},
 		Action: trainAction,
 	}
@@ -64,6 +66,10 @@ func trainAction(c *cli.Context) error {
 		RunsDir: c.String("runs"), DataDir: c.String("data-dir"), Backend: be, ResumeAs: how,
 		Out: c.App.Writer, Quiet: c.Bool("quiet"), LogEvery: c.Int("log-every"),
 		TTY: isTerminal(c.App.Writer), SkipWarn: 10, SkipStop: 50, EvalAtStart: c.Bool("eval-at-start"),
+		MaxTime: c.Duration("max-time"),
+	}
+	if opt.MaxTime < 0 {
+		return usage(fmt.Errorf("--max-time must be positive, not %s", opt.MaxTime))
 	}
 	req := train.Request{H: h, ConfigGiven: c.IsSet("config"), Overrides: c.StringSlice("set")}
 	res, err := train.Train(c.Context, req, opt)

@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/vdvae
 DEMO_STEPS ?= 1500
 
-.PHONY: all build deps data demo test vet fmt-check bench clean
+.PHONY: all build deps data demo test bench bench-kernels clean
 
 all: build
 
@@ -33,8 +33,16 @@ test: deps data
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) test -count=1 ./...
 
-bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 10x ./train ./runtime/cpu
+# bench times a training step of mnist_cpu (VDVAE_PRESET picks another
+# preset; the per-op profile is printed) and the convolutions as chosen.
+bench: deps data
+	VDVAE_PROFILE=1 $(GO) test -run '^$$' -bench TrainStep -benchtime 20x ./train
+	$(GO) test -run '^$$' -bench 'Auto|Sgemm' -benchtime 0.2s ./runtime/cpu
+
+# bench-kernels compares every convolution method on the model's shapes,
+# the measurement behind runtime/cpu's choice (several minutes).
+bench-kernels: deps
+	$(GO) test -run '^$$' -bench 'Conv|Sgemm' -benchtime 0.2s -count 3 ./runtime/cpu
 
 clean:
 	rm -rf bin

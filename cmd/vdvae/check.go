@@ -85,9 +85,11 @@ func checkModel(name string, h *configs.Hparams) (*checkReport, error) {
 		return nil, err
 	}
 	levels := graph.Costs(m.Graph)
-	return &checkReport{OK: true, Config: name, Trainable: data.HasLoader(h.Data.DatasetSource), Params: m.Graph.NumParams(), MACsPerImage: graph.TotalMACs(levels),
-		ActivationBytes: bytes, BatchSize: h.Train.BatchSize, LatentGroups: len(m.Groups),
-		Levels: levels}, nil
+	return &checkReport{
+		OK: true, Config: name, Trainable: data.HasLoader(h.Data.DatasetSource),
+		Params: m.Graph.NumParams(), MACsPerImage: graph.TotalMACs(levels), ActivationBytes: bytes,
+		BatchSize: h.Train.BatchSize, LatentGroups: len(m.Groups), Levels: levels,
+	}, nil
 }
 
 func printCheck(w io.Writer, r *checkReport) {

@@ -132,10 +132,10 @@ func (t *Trainer) bind(p *runtime.Program, params map[string][]float32, n int, s
 	if GammaOn(&t.H.Loss, step) {
 		t.gammaOn[0] = 1
 	}
-	feeds := map[string][]float32{graph.InX: t.x[:len(t.x)/t.batchOf(t.x)*n],
+	feeds := map[string][]float32{graph.InX: t.x[:n*t.imageSize()],
 		graph.InLossScales: t.scales, graph.InGammaOn: t.gammaOn, graph.InGammaNorm: t.gammaNorm}
-	for i, e := range t.eps {
-		feeds[graph.EpsName(i)] = e[:len(e)/t.batchOf(t.x)*n]
+	for i := range t.eps {
+		feeds[graph.EpsName(i)] = t.epsFor(i, n)
 	}
 	for name, d := range params {
 		feeds[name] = d
@@ -148,10 +148,19 @@ func (t *Trainer) bind(p *runtime.Program, params map[string][]float32, n int, s
 	return nil
 }
 
-// batchOf is the batch size the feed buffers were allocated for.
-func (t *Trainer) batchOf([]float32) int {
+// imageSize is the number of values of one input image.
+func (t *Trainer) imageSize() int {
 	h := t.H
-	return len(t.x) / (h.Data.Channels * h.Data.TargetRes * h.Data.TargetRes)
+	return h.Data.Channels * h.Data.TargetRes * h.Data.TargetRes
+}
+
+// capacity is the batch size the feed buffers were allocated for.
+func (t *Trainer) capacity() int { return len(t.x) / t.imageSize() }
+
+// epsFor is the noise buffer of group i for a batch of n.
+func (t *Trainer) epsFor(i, n int) []float32 {
+	g := t.Model.Groups[i]
+	return t.eps[i][:n*g.Variates*g.H*g.W]
 }
 
 func fillNormal(r *rand.Rand, d []float32) {
@@ -167,8 +176,8 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 	step := t.Opt.Count + 1 // the schedules' step
 	r := rand.New(t.Noise)
 	n := t.H.Train.BatchSize
-	for _, e := range t.eps {
-		fillNormal(r, e[:len(e)/t.batchOf(t.x)*n])
+	for i := range t.eps {
+		fillNormal(r, t.epsFor(i, n))
 	}
 	if err := t.bind(t.train, t.Params, n, step); err != nil {
 		return StepStats{}, err
@@ -250,8 +259,8 @@ func (t *Trainer) EvalBatch(params map[string][]float32, n int, r *rand.Rand) (S
 		}
 		t.evalProgs[n] = p
 	}
-	for _, e := range t.eps {
-		fillNormal(r, e[:len(e)/t.batchOf(t.x)*n])
+	for i := range t.eps {
+		fillNormal(r, t.epsFor(i, n))
 	}
 	if err := t.bind(p, params, n, t.Opt.Count+1); err != nil {
 		return StepStats{}, err
@@ -266,7 +275,7 @@ func (t *Trainer) EvalBatch(params map[string][]float32, n int, r *rand.Rand) (S
 
 // EnsureEvalCapacity grows the feed buffers so evaluation batches of n fit.
 func (t *Trainer) EnsureEvalCapacity(n int) {
-	if t.batchOf(t.x) < n {
+	if t.capacity() < n {
 		t.allocFeeds(n)
 	}
 }

@@ -40,7 +40,54 @@ func (h *Hparams) Validate() error {
 	h.validateOptimizer(p)
 	h.validateLoop(p)
 	h.validateSynthesis(p)
+	h.validateLimits(p)
 	return p.err()
+}
+
+// Upper bounds that keep every size computation far from integer overflow;
+// the largest reference preset stays well below each.
+const (
+	maxWidth   = 1 << 16 // channels of any layer, latent variates
+	maxDepth   = 1 << 10 // blocks or layers of one level, levels
+	maxRes     = 1 << 13 // target_res
+	maxBatch   = 1 << 16 // any batch size
+	maxKernel  = 1 << 6  // kernel sizes
+	maxStrides = 1 << 8
+)
+
+// validateLimits refuses sizes so large that no machine could build them.
+func (h *Hparams) validateLimits(p *problems) {
+	m := &h.Model
+	over := func(field string, v, limit int) {
+		if v > limit {
+			p.add(field, "is %d, above the limit of %d; no machine could build such a model", v, limit)
+		}
+	}
+	overList := func(field string, vs []int, limit int) {
+		for i, v := range vs {
+			over(fmt.Sprintf("%s[%d]", field, i), v, limit)
+		}
+	}
+	over("model.input_conv_filters", m.InputConvFilters, maxWidth)
+	overList("model.up_filters", m.UpFilters, maxWidth)
+	overList("model.up_skip_filters", m.UpSkipFilters, maxWidth)
+	overList("model.down_filters", m.DownFilters, maxWidth)
+	overList("model.down_latent_variates", m.DownLatentVariates, maxWidth)
+	overList("model.up_n_blocks", m.UpNBlocks, maxDepth)
+	overList("model.up_n_layers", m.UpNLayers, maxDepth)
+	overList("model.up_n_blocks_per_res", m.UpNBlocksPerRes, maxDepth)
+	overList("model.down_n_blocks", m.DownNBlocks, maxDepth)
+	overList("model.down_n_layers", m.DownNLayers, maxDepth)
+	overList("model.down_n_blocks_per_res", m.DownNBlocksPerRes, maxDepth)
+	overList("model.up_kernel_size", m.UpKernelSize, maxKernel)
+	overList("model.down_kernel_size", m.DownKernelSize, maxKernel)
+	overList("model.up_strides", m.UpStrides, maxStrides)
+	over("model.up_strides (levels)", len(m.UpStrides), maxDepth)
+	over("model.num_output_mixtures", m.NumOutputMixtures, maxWidth)
+	over("data.target_res", h.Data.TargetRes, maxRes)
+	over("train.batch_size", h.Train.BatchSize, maxBatch)
+	over("val.batch_size", h.Val.BatchSize, maxBatch)
+	over("synthesis.batch_size", h.Synthesis.BatchSize, maxBatch)
 }
 
 // validateRun checks the run section.

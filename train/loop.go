@@ -121,6 +121,9 @@ type runner struct {
 	lock    *os.File
 	resumed bool
 	lastCk  string
+	// lastNonFinite is set while the latest step's loss or gradient was
+	// not finite: the weights may be finite but useless, so nothing is saved.
+	lastNonFinite bool
 }
 
 func (r *runner) setup(exists bool) error {
@@ -131,6 +134,12 @@ func (r *runner) setup(exists bool) error {
 		return dataError{err}
 	}
 	r.splits = splits
+	want := [3]int{h.Data.Channels, h.Data.TargetRes, h.Data.TargetRes}
+	if got := splits.Train.Shape(); [3]int{got[1], got[2], got[3]} != want {
+		return dataError{fmt.Errorf("data: images in %s are %dx%dx%d after padding, the model wants "+
+			"%dx%dx%d (data.channels x data.target_res x data.target_res)", dataDir, got[1], got[2],
+			got[3], want[0], want[1], want[2])}
+	}
 	if h.Data.RandomHorizontalFlip && h.Data.IsPadded28() {
 		fmt.Fprintln(r.out, "note: data.random_horizontal_flip is ignored for MNIST-like data, "+
 			"which the reference does not flip")
@@ -147,7 +156,7 @@ func (r *runner) setup(exists bool) error {
 	if err := os.MkdirAll(filepath.Join(r.dir, CkptDir), 0o755); err != nil {
 		return fmt.Errorf("train: create run directory: %w", err)
 	}
-	if r.lock, err = lockRun(r.dir); err != nil {
+	if r.lock, err = LockRun(r.dir); err != nil {
 		return err
 	}
 	if err := probeWritable(filepath.Join(r.dir, CkptDir)); err != nil {
@@ -276,6 +285,7 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		r.lastNonFinite = st.NonFinite
 		r.prog.update(st, r.tr.Skips, time.Since(t0))
 		if err := r.checkSkips(st); err != nil {
 			return nil, err
@@ -363,6 +373,9 @@ func (r *runner) diverged(step int, what string) error {
 // save writes a checkpoint of the current state; it refuses weights that
 // are no longer finite, so every checkpoint on disk can be resumed.
 func (r *runner) save() error {
+	if r.lastNonFinite {
+		return r.diverged(r.tr.Step, "the last steps gave a non-finite loss, so no checkpoint is saved")
+	}
 	if !r.tr.ParamsFinite() {
 		return r.diverged(r.tr.Step, "the weights are no longer finite")
 	}

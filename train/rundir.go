@@ -149,9 +149,10 @@ func leftovers(dir string) bool {
 	return len(entries) > 0
 }
 
-// lockRun takes an exclusive lock on the run directory so that two
-// processes never train one run; the lock ends with the process.
-func lockRun(dir string) (*os.File, error) {
+// LockRun takes an exclusive lock on the run directory so that two
+// processes never train or delete one run at once; closing the file (or
+// the process ending) releases it.
+func LockRun(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("train: lock run: %w", err)

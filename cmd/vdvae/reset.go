@@ -35,6 +35,11 @@ func resetCommand() *cli.Command {
 				return usage(fmt.Errorf("no run %q in %s: %s holds no %s, %s or %s", name,
 					c.String("runs"), dir, train.HparamsFile, train.MetricsFile, train.CkptDir))
 			}
+			lock, err := train.LockRun(dir)
+			if err != nil {
+				return err
+			}
+			defer lock.Close()
 			if !c.Bool("yes") {
 				fmt.Fprintf(c.App.Writer, "delete run %s and all its checkpoints? [y/N] ", dir)
 				line, _ := bufio.NewReader(os.Stdin).ReadString('\n')

@@ -124,6 +124,9 @@ type runner struct {
 	// lastNonFinite is set while the latest step's loss or gradient was
 	// not finite: the weights may be finite but useless, so nothing is saved.
 	lastNonFinite bool
+	// evaluating is set during an evaluation; pendingEval when the resumed
+	// checkpoint was saved in the middle of one.
+	evaluating, pendingEval bool
 }
 
 func (r *runner) setup(exists bool) error {
@@ -244,7 +247,7 @@ func (r *runner) restore() error {
 	if err := r.iter.Restore(st.Iter); err != nil {
 		return fmt.Errorf("train: restore %s: data position: %w", path, err)
 	}
-	r.resumed, r.lastCk = true, path
+	r.resumed, r.lastCk, r.pendingEval = true, path, st.PendingEval
 	fmt.Fprintf(r.out, "resuming from %s at step %d\n", path, r.tr.Step)
 	return nil
 }
@@ -253,6 +256,13 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 	h := r.h
 	total := h.Train.TotalTrainSteps
 	res := &Result{Dir: r.dir}
+	if r.pendingEval {
+		fmt.Fprintf(r.out, "redoing the evaluation of step %d that was interrupted\n", r.tr.Step)
+		if err := r.evaluate(ctx); err != nil {
+			return nil, r.stopped(ctx, err)
+		}
+		r.pendingEval = false
+	}
 	if r.tr.Step >= total {
 		fmt.Fprintf(r.out, "run %s already finished at step %d of %d; to train longer pass "+
 			"--set train.total_train_steps=N --resume-with new\n", r.dir, r.tr.Step, total)
@@ -379,7 +389,7 @@ func (r *runner) save() error {
 	if !r.tr.ParamsFinite() {
 		return r.diverged(r.tr.Step, "the weights are no longer finite")
 	}
-	ck, err := r.tr.Snapshot(runState{Iter: r.iter.State()})
+	ck, err := r.tr.Snapshot(runState{Iter: r.iter.State(), PendingEval: r.evaluating})
 	if err != nil {
 		return err
 	}
@@ -400,7 +410,11 @@ func (r *runner) evaluate(ctx context.Context) error {
 		return err
 	}
 	t0 := time.Now()
+	r.evaluating = true
 	ev, err := r.tr.Evaluate(ctx, it, r.tr.Params, uint64(h.Run.Seed))
+	if err == nil {
+		r.evaluating = false
+	}
 	if err != nil {
 		return err
 	}
@@ -479,4 +493,7 @@ func (t *Trainer) Evaluate(ctx context.Context, it *data.EvalIter, params map[st
 // runState is the loop's part of a checkpoint's metadata.
 type runState struct {
 	Iter data.IterState `json:"iter"`
+	// PendingEval marks a checkpoint saved when a signal cut an evaluation
+	// short; the resumed run evaluates first.
+	PendingEval bool `json:"pending_eval,omitempty"`
 }

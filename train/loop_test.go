@@ -191,3 +191,41 @@ func TestMaxTimeEndsWithCheckpoint(t *testing.T) {
 		t.Fatalf("stopped at %d with checkpoints %v, val %v", res.Step, entries, res.LastVal)
 	}
 }
+
+// TestInterruptedEvaluationIsRedone: a signal during an evaluation saves a
+// checkpoint; the resumed run redoes that evaluation before going on.
+func TestInterruptedEvaluationIsRedone(t *testing.T) {
+	dir := mnistDir(t)
+	be, _ := runtime.Get("cpu")
+	h := testhp.Tiny("binarized_mnist", 1)
+	h.Train.TotalTrainSteps, h.Train.CheckpointAndEvalIntervalInSteps = 6, 3
+	runs := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	opt := Options{RunsDir: runs, DataDir: dir, Backend: be, Out: &cancelAfter{n: 3, cancel: cancel},
+		LogEvery: 1}
+	if _, err := Train(ctx, Request{H: h, ConfigGiven: true}, opt); !errors.Is(err, context.Canceled) {
+		t.Fatalf("want an interruption, got %v", err)
+	}
+	opt.Out = nil
+	if _, err := Train(context.Background(), Request{H: h, ConfigGiven: true}, opt); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(runs, "tiny", MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := map[int]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var rec struct {
+			Kind string `json:"kind"`
+			Step int    `json:"step"`
+		}
+		json.Unmarshal([]byte(line), &rec)
+		if rec.Kind == "val" {
+			vals[rec.Step]++
+		}
+	}
+	if vals[3] != 1 || vals[6] != 1 {
+		t.Fatalf("validation lines per step: %v, want one at 3 and one at 6", vals)
+	}
+}

@@ -30,8 +30,11 @@ type Options struct {
 	Out      io.Writer
 	Quiet    bool
 	LogEvery int
-	// TTY says whether Out is a terminal (live line with carriage returns).
-	TTY bool
+	// TTY says whether Out is a terminal (live line with carriage returns)
+	// and Width its column count (0 when unknown); the live line is cut to
+	// fit so that it redraws in place.
+	TTY   bool
+	Width int
 	// SkipWarn and SkipStop are the lengths of a streak of skipped updates
 	// that produce a warning and a stop.
 	SkipWarn, SkipStop int

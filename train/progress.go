@@ -44,14 +44,18 @@ func (p *progress) update(st StepStats, skips int, d time.Duration) {
 	done := st.Step - p.first
 	rate := float64(done) / time.Since(p.start).Seconds()
 	eta := time.Duration(float64(p.total-st.Step)/rate) * time.Second
-	figures := fmt.Sprintf("recon %.2f  KL %.2f  NELBO %.2f nats", st.Recon, st.KL, st.NELBO())
+	// Most important first, so that a narrow terminal cuts the least useful.
+	figures := fmt.Sprintf("NELBO %.2f (rec %.2f KL %.2f) nats", st.NELBO(), st.Recon, st.KL)
 	if p.dims > 0 {
-		figures = fmt.Sprintf("recon %.4f  KL %.4f  NELBO %.4f bpd", bpd(st.Recon, p.dims),
-			bpd(st.KL, p.dims), bpd(st.NELBO(), p.dims))
+		figures = fmt.Sprintf("NELBO %.4f (rec %.4f KL %.4f) bpd", bpd(st.NELBO(), p.dims),
+			bpd(st.Recon, p.dims), bpd(st.KL, p.dims))
 	}
-	line := fmt.Sprintf("step %d/%d  loss %.4f  %s  |g| %.3g  skips %d  %.2f steps/s  ETA %s",
-		st.Step, p.total, st.Loss, figures, st.GradNorm, skips, rate, eta.Round(time.Second))
+	line := fmt.Sprintf("step %d/%d %s |g| %.3g skips %d %.2f/s ETA %s loss %.4f",
+		st.Step, p.total, figures, st.GradNorm, skips, rate, eta.Round(time.Second), st.Loss)
 	if live {
+		if w := p.opt.Width; w > 1 && len(line) >= w {
+			line = line[:w-1]
+		}
 		// Pad to the previous line's length so no old characters remain.
 		fmt.Fprintf(p.out, "\r%-*s", p.width, line)
 		p.width = len(line)

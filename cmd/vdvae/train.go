@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
+	"unsafe"
 
 	"github.com/urfave/cli/v2"
 
@@ -65,8 +67,9 @@ func trainAction(c *cli.Context) error {
 	opt := train.Options{
 		RunsDir: c.String("runs"), DataDir: c.String("data-dir"), Backend: be, ResumeAs: how,
 		Out: c.App.Writer, Quiet: c.Bool("quiet"), LogEvery: c.Int("log-every"),
-		TTY: isTerminal(c.App.Writer), SkipWarn: 10, SkipStop: 50, EvalAtStart: c.Bool("eval-at-start"),
-		MaxTime: c.Duration("max-time"),
+		TTY: isTerminal(c.App.Writer), Width: terminalWidth(c.App.Writer), SkipWarn: 10, SkipStop: 50,
+		EvalAtStart: c.Bool("eval-at-start"),
+		MaxTime:     c.Duration("max-time"),
 	}
 	if opt.MaxTime < 0 {
 		return usage(fmt.Errorf("--max-time must be positive, not %s", opt.MaxTime))
@@ -93,4 +96,19 @@ func isTerminal(w any) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// terminalWidth returns the column count of the terminal w writes to, or 0.
+func terminalWidth(w any) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	var ws struct{ rows, cols, x, y uint16 }
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), uintptr(syscall.TIOCGWINSZ),
+		uintptr(unsafe.Pointer(&ws)))
+	if errno != 0 {
+		return 0
+	}
+	return int(ws.cols)
 }

@@ -54,8 +54,15 @@ func goMNISTDirs() []string {
 }
 
 // FindDataDir returns the first candidate directory that exists, or the
-// first candidate (so that the loader's error names it) when none does.
+// first candidate (so that the loader's error names it) when none does. A
+// folder named by $VDVAE_MNIST_DIR or $VDVAE_FASHION_MNIST_DIR is used
+// as it is, so that a wrong one is reported rather than skipped.
 func FindDataDir(source string) string {
+	env := map[string]string{"fashion_mnist": "VDVAE_FASHION_MNIST_DIR",
+		"binarized_mnist": "VDVAE_MNIST_DIR", "mnist": "VDVAE_MNIST_DIR"}[source]
+	if d := os.Getenv(env); env != "" && d != "" {
+		return d
+	}
 	c := DataDirCandidates(source)
 	for _, d := range c {
 		if st, err := os.Stat(d); err == nil && st.IsDir() {

@@ -236,7 +236,7 @@ func (r *runner) restore() error {
 		return nil
 	}
 	advice := fmt.Sprintf("move the bad files out of %s to use an older one, or start over with "+
-		"vdvae reset %s", r.store.Dir, filepath.Base(r.dir))
+		"vdvae reset --runs %s %s", r.store.Dir, filepath.Dir(r.dir), filepath.Base(r.dir))
 	if err != nil {
 		return fmt.Errorf("%w; %s", err, advice)
 	}

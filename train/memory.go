@@ -29,7 +29,7 @@ func TrainingBytes(h *configs.Hparams) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	eval, err := runtime.PlanBytes(m.Graph, h.Val.BatchSize,
+	eval, err := runtime.PlanBytes(m.Graph, max(1, min(h.Val.BatchSize, h.Val.NSamplesForValidation)),
 		map[string]*graph.Value{graph.OutLoss: m.Graph.Outputs[graph.OutLoss]})
 	if err != nil {
 		return 0, err

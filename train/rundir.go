@@ -72,7 +72,7 @@ func ResolveHparams(dir string, req Request, how Resume) (*configs.Hparams, bool
 		if leftovers(dir) {
 			return nil, false, nil, fmt.Errorf("train: %s holds checkpoints or metrics but no %s, so it "+
 				"cannot be resumed safely; restore the file, move the folder away, or delete it with "+
-				"vdvae reset %s", dir, HparamsFile, filepath.Base(dir))
+				"vdvae reset --runs %s %s", dir, HparamsFile, filepath.Dir(dir), filepath.Base(dir))
 		}
 		return req.H, false, nil, nil
 	}
@@ -131,13 +131,14 @@ func withOverrides(h *configs.Hparams, overrides []string) (*configs.Hparams, er
 	return c, c.Validate()
 }
 
-// IsRunDir reports whether dir looks like a run directory: it holds
-// hparams.yaml, metrics.jsonl or a non-empty checkpoints folder.
+// IsRunDir reports whether dir looks like a run directory of vdvae: it
+// holds hparams.yaml or checkpoints/*.vdck files.
 func IsRunDir(dir string) bool {
 	if _, err := os.Stat(filepath.Join(dir, HparamsFile)); err == nil {
 		return true
 	}
-	return leftovers(dir)
+	m, _ := filepath.Glob(filepath.Join(dir, CkptDir, "*.vdck"))
+	return len(m) > 0
 }
 
 // leftovers reports whether dir holds what a run leaves behind.

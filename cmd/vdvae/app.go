@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -54,17 +51,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 
 // run executes the CLI and maps errors to exit codes in one place.
 func run(args []string, stdout, stderr io.Writer) int {
-	// Interrupts, termination, a closed terminal and a closed output pipe
-	// all stop training the same way: a checkpoint, then exit.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM,
-		syscall.SIGHUP, syscall.SIGPIPE)
-	defer stop()
 	app := newApp(stdout, stderr)
 	var notFound error
 	app.CommandNotFound = func(_ *cli.Context, name string) {
 		notFound = usage(fmt.Errorf("unknown command %q; run vdvae --help for the list", name))
 	}
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(context.Background(), args)
 	if err == nil {
 		err = notFound
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"syscall"
 	"unsafe"
@@ -75,7 +76,13 @@ func trainAction(c *cli.Context) error {
 		return usage(fmt.Errorf("--max-time must be positive, not %s", opt.MaxTime))
 	}
 	req := train.Request{H: h, ConfigGiven: c.IsSet("config"), Overrides: c.StringSlice("set")}
-	res, err := train.Train(c.Context, req, opt)
+	// Interrupts, termination, a closed terminal and a closed output pipe
+	// all stop training the same way: a checkpoint, then exit. Other
+	// commands keep the default behaviour of these signals.
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP,
+		syscall.SIGPIPE)
+	defer stop()
+	res, err := train.Train(ctx, req, opt)
 	if errors.Is(err, train.ErrConfigMismatch) || errors.Is(err, train.ErrData) {
 		return usage(err)
 	}

@@ -98,8 +98,12 @@ func Train(ctx context.Context, req Request, opt Options) (*Result, error) {
 	if r.out == nil {
 		r.out = io.Discard
 	}
+	verb := "continuing with changed hparams"
+	if opt.ResumeAs == ResumeSaved {
+		verb = "ignoring requested changes (--resume-with saved)"
+	}
 	for _, c := range changed {
-		fmt.Fprintf(r.out, "continuing with changed hparams: %s\n", c)
+		fmt.Fprintf(r.out, "%s: %s\n", verb, c)
 	}
 	if err := r.setup(exists); err != nil {
 		return nil, err

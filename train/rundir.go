@@ -64,8 +64,9 @@ type Request struct {
 }
 
 // ResolveHparams decides the hparams of a run. It returns the hparams to
-// use, whether the run already exists, and the keys that change (empty for
-// a new run or an unchanged one).
+// use, whether the run already exists, and the keys that differ between the
+// saved and the requested hparams (empty for a new run or an unchanged one):
+// applied with ResumeNew, ignored with ResumeSaved.
 func ResolveHparams(dir string, req Request, how Resume) (*configs.Hparams, bool, []string, error) {
 	path := filepath.Join(dir, HparamsFile)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
@@ -90,8 +91,11 @@ func ResolveHparams(dir string, req Request, how Resume) (*configs.Hparams, bool
 	}
 	want.Run.Name = saved.Run.Name
 	diff := configs.Diff(saved, want)
-	if len(diff) == 0 || how == ResumeSaved {
+	if len(diff) == 0 {
 		return saved, true, nil, nil
+	}
+	if how == ResumeSaved {
+		return saved, true, diff, nil
 	}
 	var fixed []string
 	for _, d := range diff {

@@ -44,6 +44,8 @@ type Trainer struct {
 	scales    []float32
 	gammaOn   []float32
 	gradList  [][]float32
+	feedGen   int
+	bound     map[*runtime.Program]bindKey
 }
 
 // StepStats are the figures of one training or evaluation batch.
@@ -72,7 +74,8 @@ func NewTrainer(h *configs.Hparams, be runtime.Backend) (*Trainer, error) {
 		return nil, err
 	}
 	t := &Trainer{H: h, Model: m, be: be, Params: graph.InitParams(m.Graph, uint64(h.Run.Seed)),
-		EMA: map[string][]float32{}, Grads: map[string][]float32{}, evalProgs: map[int]*runtime.Program{}}
+		EMA: map[string][]float32{}, Grads: map[string][]float32{}, evalProgs: map[int]*runtime.Program{},
+		bound: map[*runtime.Program]bindKey{}}
 	sizes := map[string]int{}
 	decayed := map[string]bool{}
 	outs := map[string]*graph.Value{graph.OutLoss: m.Graph.Outputs[graph.OutLoss],
@@ -118,12 +121,16 @@ func (t *Trainer) allocFeeds(n int) {
 	}
 	t.scales = make([]float32, 2)
 	t.gammaOn = make([]float32, 1)
+	t.feedGen++
 }
 
 // X is the input buffer the caller fills before TrainStep.
 func (t *Trainer) X() []float32 { return t.x }
 
-// bind feeds the program its inputs for batch size n.
+// bind feeds the program its inputs for batch size n. The per-step scalars
+// live in buffers the program already reads, so the buffers themselves are
+// bound again only when the feed buffers were reallocated or other weights
+// (EMA instead of raw) are used: no map is built on the training hot path.
 func (t *Trainer) bind(p *runtime.Program, params map[string][]float32, n int, step int) error {
 	beta := KLBeta(&t.H.Loss, step)
 	nd := float64(n * t.Model.Dims)
@@ -131,6 +138,10 @@ func (t *Trainer) bind(p *runtime.Program, params map[string][]float32, n int, s
 	t.gammaOn[0] = 0
 	if GammaOn(&t.H.Loss, step) {
 		t.gammaOn[0] = 1
+	}
+	key := bindKey{gen: t.feedGen, weights: &params[t.Names[0]][0]}
+	if t.bound[p] == key {
+		return nil
 	}
 	feeds := map[string][]float32{graph.InX: t.x[:n*t.imageSize()],
 		graph.InLossScales: t.scales, graph.InGammaOn: t.gammaOn, graph.InGammaNorm: t.gammaNorm}
@@ -145,7 +156,15 @@ func (t *Trainer) bind(p *runtime.Program, params map[string][]float32, n int, s
 			return err
 		}
 	}
+	t.bound[p] = key
 	return nil
+}
+
+// bindKey identifies what a program's buffers are bound to: a generation
+// of the feed buffers and the weight set (by its first tensor).
+type bindKey struct {
+	gen     int
+	weights *float32
 }
 
 // imageSize is the number of values of one input image.

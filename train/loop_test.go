@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"vdvae/configs"
 	"vdvae/internal/testhp"
 	"vdvae/runtime"
 	_ "vdvae/runtime/cpu"
@@ -26,6 +27,22 @@ func mnistDir(t *testing.T) string {
 		t.Fatalf("MNIST not found (looked in %v): run `make data`", DataDirCandidates("binarized_mnist"))
 	}
 	return dir
+}
+
+// tinyRun returns a tiny binarized-MNIST model with the given length and
+// evaluation interval, options training it on real MNIST in a fresh runs
+// folder, and that run's checkpoint store.
+func tinyRun(t *testing.T, total, interval int) (*configs.Hparams, Options, *checkpoint.Store) {
+	t.Helper()
+	be, err := runtime.Get("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := testhp.Tiny("binarized_mnist", 1)
+	h.Train.TotalTrainSteps, h.Train.CheckpointAndEvalIntervalInSteps = total, interval
+	runs := t.TempDir()
+	opt := Options{RunsDir: runs, DataDir: mnistDir(t), Backend: be}
+	return h, opt, &checkpoint.Store{Dir: filepath.Join(runs, "tiny", CkptDir)}
 }
 
 func trainLosses(t *testing.T, path string) map[int]float64 {
@@ -115,19 +132,14 @@ func TestResumeFollowsUninterruptedRun(t *testing.T) {
 // the model up must stop training with ErrDiverged, and no checkpoint may
 // hold non-finite weights or come after the blow-up.
 func TestDivergedRunStopsWithoutPoisonedCheckpoint(t *testing.T) {
-	dir := mnistDir(t)
-	be, _ := runtime.Get("cpu")
-	h := testhp.Tiny("binarized_mnist", 1)
+	h, opt, st := tinyRun(t, 40, 5)
 	h.Optimizer.LearningRate, h.Optimizer.WarmupSteps, h.Optimizer.DecayStart = 1e30, 1, 1
 	h.Optimizer.GradientSkip = false
-	h.Train.TotalTrainSteps, h.Train.CheckpointAndEvalIntervalInSteps = 40, 5
-	runs := t.TempDir()
-	_, err := Train(context.Background(), Request{H: h, ConfigGiven: true},
-		Options{RunsDir: runs, DataDir: dir, Backend: be, SkipWarn: 10, SkipStop: 50})
+	opt.SkipWarn, opt.SkipStop = 10, 50
+	_, err := Train(context.Background(), Request{H: h, ConfigGiven: true}, opt)
 	if !errors.Is(err, ErrDiverged) {
 		t.Fatalf("want ErrDiverged, got %v", err)
 	}
-	st := &checkpoint.Store{Dir: filepath.Join(runs, "tiny", CkptDir)}
 	entries, _ := st.List()
 	if len(entries) > 0 {
 		t.Fatalf("checkpoints written after divergence: %v", entries)
@@ -137,20 +149,14 @@ func TestDivergedRunStopsWithoutPoisonedCheckpoint(t *testing.T) {
 // TestInterruptSavesCheckpoint: a cancelled context stops the run with an
 // InterruptedError after writing a checkpoint that a rerun resumes from.
 func TestInterruptSavesCheckpoint(t *testing.T) {
-	dir := mnistDir(t)
-	be, _ := runtime.Get("cpu")
-	h := testhp.Tiny("binarized_mnist", 1)
-	h.Train.TotalTrainSteps, h.Train.CheckpointAndEvalIntervalInSteps = 1000, 1000
-	runs := t.TempDir()
+	h, opt, st := tinyRun(t, 1000, 1000)
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &cancelAfter{n: 3, cancel: cancel}
-	_, err := Train(ctx, Request{H: h, ConfigGiven: true},
-		Options{RunsDir: runs, DataDir: dir, Backend: be, Out: out, LogEvery: 1})
+	opt.Out, opt.LogEvery = &cancelAfter{n: 3, cancel: cancel}, 1
+	_, err := Train(ctx, Request{H: h, ConfigGiven: true}, opt)
 	var ie *InterruptedError
 	if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("want InterruptedError, got %v", err)
 	}
-	st := &checkpoint.Store{Dir: filepath.Join(runs, "tiny", CkptDir)}
 	entries, _ := st.List()
 	if len(entries) != 1 || entries[0].Step != ie.Step || ie.Step == 0 {
 		t.Fatalf("checkpoints %v after interrupt at step %d", entries, ie.Step)
@@ -175,17 +181,12 @@ func (c *cancelAfter) Write(p []byte) (int, error) {
 // TestMaxTimeEndsWithCheckpoint: a time budget ends training cleanly with a
 // checkpoint at the step reached.
 func TestMaxTimeEndsWithCheckpoint(t *testing.T) {
-	dir := mnistDir(t)
-	be, _ := runtime.Get("cpu")
-	h := testhp.Tiny("binarized_mnist", 1)
-	h.Train.TotalTrainSteps, h.Train.CheckpointAndEvalIntervalInSteps = 1000000, 1000000
-	runs := t.TempDir()
-	res, err := Train(context.Background(), Request{H: h, ConfigGiven: true},
-		Options{RunsDir: runs, DataDir: dir, Backend: be, MaxTime: 500 * time.Millisecond})
+	h, opt, st := tinyRun(t, 1000000, 1000000)
+	opt.MaxTime = 500 * time.Millisecond
+	res, err := Train(context.Background(), Request{H: h, ConfigGiven: true}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &checkpoint.Store{Dir: filepath.Join(runs, "tiny", CkptDir)}
 	entries, _ := st.List()
 	if res.Step == 0 || len(entries) != 1 || entries[0].Step != res.Step || res.LastVal == nil {
 		t.Fatalf("stopped at %d with checkpoints %v, val %v", res.Step, entries, res.LastVal)
@@ -195,14 +196,9 @@ func TestMaxTimeEndsWithCheckpoint(t *testing.T) {
 // TestInterruptedEvaluationIsRedone: a signal during an evaluation saves a
 // checkpoint; the resumed run redoes that evaluation before going on.
 func TestInterruptedEvaluationIsRedone(t *testing.T) {
-	dir := mnistDir(t)
-	be, _ := runtime.Get("cpu")
-	h := testhp.Tiny("binarized_mnist", 1)
-	h.Train.TotalTrainSteps, h.Train.CheckpointAndEvalIntervalInSteps = 6, 3
-	runs := t.TempDir()
+	h, opt, _ := tinyRun(t, 6, 3)
 	ctx, cancel := context.WithCancel(context.Background())
-	opt := Options{RunsDir: runs, DataDir: dir, Backend: be, Out: &cancelAfter{n: 3, cancel: cancel},
-		LogEvery: 1}
+	opt.Out, opt.LogEvery = &cancelAfter{n: 3, cancel: cancel}, 1
 	if _, err := Train(ctx, Request{H: h, ConfigGiven: true}, opt); !errors.Is(err, context.Canceled) {
 		t.Fatalf("want an interruption, got %v", err)
 	}
@@ -210,7 +206,7 @@ func TestInterruptedEvaluationIsRedone(t *testing.T) {
 	if _, err := Train(context.Background(), Request{H: h, ConfigGiven: true}, opt); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(runs, "tiny", MetricsFile))
+	b, err := os.ReadFile(filepath.Join(opt.RunsDir, "tiny", MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

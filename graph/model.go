@@ -26,6 +26,9 @@ type Model struct {
 type LatentGroup struct {
 	// Path is the layer path of the block that owns it.
 	Path string
+	// Level is the index of its top-down level (of down_strides): the
+	// reference's generation temperatures are given per level.
+	Level int
 	// Variates, H and W give the shape of its noise, (N, Variates, H, W).
 	Variates, H, W int
 }
@@ -56,18 +59,89 @@ const (
 	OutLogits = "logits"
 )
 
-// EpsName is the input name of the posterior noise of group i.
+// Inputs and outputs of the inference graphs (see Mode).
+const (
+	// InTemperature is (1, L, 1, 1): the generator's temperature of each
+	// latent group, multiplying the prior's std.
+	InTemperature = "temperature"
+	// OutKLVariates is the prefix of the evaluator's per-variate KL
+	// outputs: KLVariatesName(i) is (N, V, 1, 1), the KL of each variate of
+	// group i in nats averaged over its spatial positions.
+	OutKLVariates = "kl_variates"
+)
+
+// EpsName is the input name of the noise of group i: posterior noise in the
+// training, evaluation and decoding graphs, prior noise in the generator.
 func EpsName(i int) string { return fmt.Sprintf("eps.%d", i) }
 
-// BuildModel builds the training/evaluation graph of the model described by
-// h. With grad it also appends the gradient of OutLoss for every parameter.
-func BuildModel(h *configs.Hparams, grad bool) (m *Model, err error) {
+// PriorEpsName is the input name of the prior noise of group i in masked
+// evaluation and in decoding: pruned variates take a prior sample.
+func PriorEpsName(i int) string { return fmt.Sprintf("prior_eps.%d", i) }
+
+// MaskName is the input name of group i's variate mask, (1, V, 1, 1): 1
+// where the variate comes from the posterior, 0 where it comes from the
+// prior.
+func MaskName(i int) string { return fmt.Sprintf("mask.%d", i) }
+
+// PostMeanName and PostStdName name group i's posterior mean and std,
+// (N, V, H, W): outputs of the evaluator, inputs of the decoder.
+func PostMeanName(i int) string { return fmt.Sprintf("post_mean.%d", i) }
+
+// PostStdName: see PostMeanName.
+func PostStdName(i int) string { return fmt.Sprintf("post_std.%d", i) }
+
+// KLVariatesName names group i's per-variate KL output of the evaluator.
+func KLVariatesName(i int) string { return fmt.Sprintf("%s.%d", OutKLVariates, i) }
+
+// Mode selects which graph Build makes. All modes share parameter names,
+// so one set of weights runs every graph.
+type Mode uint8
+
+const (
+	// ModeTrain: x and posterior noise in; the loss (with its
+	// schedule inputs), recon, kl and logits out.
+	ModeTrain Mode = iota
+	// ModeEval: x and posterior noise in (plus masks and prior noise when
+	// Masked); recon, kl, logits and every group's posterior statistics
+	// and per-variate KL out.
+	ModeEval
+	// ModeGenerate: per-group temperatures and prior noise in; logits
+	// out. The top-down network runs without the posterior.
+	ModeGenerate
+	// ModeDecode: every group's posterior mean and std, variate masks,
+	// posterior and prior noise in; logits out. Fed the statistics the
+	// evaluator returns for an image and the same noise, it reproduces the
+	// evaluator's logits.
+	ModeDecode
+)
+
+// Options configure Build.
+type Options struct {
+	Mode Mode
+	// Masked adds variate masks and prior noise to ModeEval.
+	Masked bool
+	// Grad appends the gradient of OutLoss for every parameter
+	// (ModeTrain only).
+	Grad bool
+}
+
+// BuildModel builds the training graph of the model described by h. With
+// grad it also appends the gradient of OutLoss for every parameter.
+func BuildModel(h *configs.Hparams, grad bool) (*Model, error) {
+	return Build(h, Options{Mode: ModeTrain, Grad: grad})
+}
+
+// Build builds the graph of the model described by h for one mode.
+func Build(h *configs.Hparams, opt Options) (m *Model, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: building model: %v", ErrInvalid, r)
 		}
 	}()
-	mb := &modelBuilder{Builder: NewBuilder(), h: h, m: &Model{H: h}}
+	if opt.Grad && opt.Mode != ModeTrain {
+		return nil, fmt.Errorf("%w: gradients exist only for the training graph", ErrInvalid)
+	}
+	mb := &modelBuilder{Builder: NewBuilder(), h: h, m: &Model{H: h}, opt: opt}
 	mb.m.Dims = h.Data.TargetRes * h.Data.TargetRes * h.Data.Channels
 	if h.Data.IsPadded28() {
 		mb.m.Dims = 28 * 28 * h.Data.Channels
@@ -77,7 +151,7 @@ func BuildModel(h *configs.Hparams, grad bool) (m *Model, err error) {
 		return nil, err
 	}
 	mb.m.Graph = mb.Graph()
-	if grad {
+	if opt.Grad {
 		grads, err := Grad(mb.m.Graph, mb.m.Graph.Outputs[OutLoss])
 		if err != nil {
 			return nil, err
@@ -89,22 +163,36 @@ func BuildModel(h *configs.Hparams, grad bool) (m *Model, err error) {
 
 type modelBuilder struct {
 	*Builder
-	h *configs.Hparams
-	m *Model
+	h   *configs.Hparams
+	m   *Model
+	opt Options
 	// stableScale is sqrt(1/L), the reference's stable-init scaler.
 	stableScale float64
+	// temps is the generator's temperature input.
+	temps *Value
 }
 
 func (b *modelBuilder) build() {
 	mh := &b.h.Model
 	b.stableScale = math.Sqrt(1 / float64(mh.NumLatentGroups()))
 	r, c := b.h.Data.TargetRes, b.h.Data.Channels
-	x := b.Input(InX, Shape{Batch, c, r, r})
 	L := mh.NumLatentGroups()
-	scales := b.Input(InLossScales, Shape{1, 2, 1, 1})
-	gammaOn := b.Input(InGammaOn, Shape{1, 1, 1, 1})
-	gammaNorm := b.Input(InGammaNorm, Shape{1, L, 1, 1})
-
+	switch b.opt.Mode {
+	case ModeGenerate:
+		b.temps = b.Input(InTemperature, Shape{1, L, 1, 1})
+		b.Push("top_down")
+		logits, _ := b.topDown(nil)
+		b.Pop()
+		b.Output(OutLogits, logits)
+		return
+	case ModeDecode:
+		b.Push("top_down")
+		logits, _ := b.topDown(nil)
+		b.Pop()
+		b.Output(OutLogits, logits)
+		return
+	}
+	x := b.Input(InX, Shape{Batch, c, r, r})
 	b.Push("bottom_up")
 	skips := b.bottomUp(x)
 	b.Pop()
@@ -114,20 +202,31 @@ func (b *modelBuilder) build() {
 	if b.Err() != nil {
 		return
 	}
-
 	recon := b.reconLoss(logits, x)
 	kl := b.Concat(1, kls...)
+	b.Output(OutRecon, recon)
+	b.Output(OutKL, kl)
+	b.Output(OutLogits, logits)
+	if b.opt.Mode == ModeTrain {
+		b.Output(OutLoss, b.loss(recon, kl))
+	}
+}
+
+// loss is the training objective: the scaled reconstruction NLL plus the
+// scaled KL, whose groups are balanced by NVAE's gamma weights while
+// gamma_on is 1.
+func (b *modelBuilder) loss(recon, kl *Value) *Value {
+	L := b.h.Model.NumLatentGroups()
+	scales := b.Input(InLossScales, Shape{1, 2, 1, 1})
+	gammaOn := b.Input(InGammaOn, Shape{1, 1, 1, 1})
+	gammaNorm := b.Input(InGammaNorm, Shape{1, L, 1, 1})
 	// Gamma weights: L * a / sum(a) with a the (normalised) KL of each
 	// group over the batch, not differentiated; 1 when gamma is off.
 	a := b.StopGrad(b.ReduceSumTo(b.Mul(kl, gammaNorm), Shape{1, L, 1, 1}))
 	alpha := b.Unary(FnScale, float64(L), b.Div(a, b.SumAll(a, false)))
 	w := b.Unary(FnAddConst, 1, b.Mul(gammaOn, b.Unary(FnAddConst, -1, alpha))) // 1 + on*(alpha-1)
 	klSum := b.SumAll(b.Mul(kl, w), false)
-	loss := b.SumAll(b.Mul(b.Concat(1, b.SumAll(recon, false), klSum), scales), false)
-	b.Output(OutLoss, loss)
-	b.Output(OutRecon, recon)
-	b.Output(OutKL, kl)
-	b.Output(OutLogits, logits)
+	return b.SumAll(b.Mul(b.Concat(1, b.SumAll(recon, false), klSum), scales), false)
 }
 
 // reconLoss returns the per-image reconstruction NLL in nats, (N,1,1,1).

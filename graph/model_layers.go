@@ -182,14 +182,18 @@ func (b *modelBuilder) topDown(skips []*Value) (*Value, []*Value) {
 
 	var kls []*Value
 	for i, stride := range mh.DownStrides {
+		var skip *Value // nil in the generator and decoder
+		if skips != nil {
+			skip = skips[i]
+		}
 		b.Pushf("levels_down_upsample.%d", i)
 		var kl *Value
-		y, kl = b.downBlock(y, skips[i], i, stride)
+		y, kl = b.downBlock(y, skip, i, stride)
 		kls = append(kls, kl)
 		b.Pop()
 		for j := 0; j < mh.DownNBlocksPerRes[i]; j++ {
 			b.Pushf("levels_down.%d.%d", i, j)
-			y, kl = b.downBlock(y, skips[i], i, 1)
+			y, kl = b.downBlock(y, skip, i, 1)
 			kls = append(kls, kl)
 			b.Pop()
 		}
@@ -229,30 +233,69 @@ func (b *modelBuilder) downBlock(y, skip *Value, i, stride int) (*Value, *Value)
 	klResidual := b.SliceAxis(pr, 1, 0, in)
 	priorIn := b.SliceAxis(pr, 1, in, pr.Shape[1])
 
-	// Posterior: a non-residual cell on concat(y, skip).
-	b.Push("posterior_net.0")
-	po := b.cell(b.Concat(1, y, skip), cellSpec{nLayers: nl, ratio: ratio * 0.5, outRatio: 0.5,
-		kernel: k, initScale: 1, use1x1: mh.Use1x1Conv})
-	b.Pop()
-
+	// Posterior (not in the generator or decoder): a non-residual cell on
+	// concat(y, skip). Built before the latent layers to keep the
+	// reference's parameter order.
+	var po *Value
+	if skip != nil {
+		b.Push("posterior_net.0")
+		po = b.cell(b.Concat(1, y, skip), cellSpec{nLayers: nl, ratio: ratio * 0.5, outRatio: 0.5,
+			kernel: k, initScale: 1, use1x1: mh.Use1x1Conv})
+		b.Pop()
+	}
 	variates := mh.DownLatentVariates[i]
 	pMean, pStd := b.latentLayer("prior_layer", priorIn, variates)
-	qMean, qStd := b.latentLayer("posterior_layer", po, variates)
-	if mh.UseResidualDistribution {
-		qMean, qStd = b.Add(qMean, pMean), b.Mul(qStd, pStd)
-	}
 	group := len(b.m.Groups)
-	b.m.Groups = append(b.m.Groups, LatentGroup{Path: b.Path(), Variates: variates,
+	b.m.Groups = append(b.m.Groups, LatentGroup{Path: b.Path(), Level: i, Variates: variates,
 		H: y.Shape[2], W: y.Shape[3]})
-	eps := b.Input(EpsName(group), Shape{Batch, variates, y.Shape[2], y.Shape[3]})
-	z := b.Add(qMean, b.Mul(qStd, eps))
-	kl := b.SumAll(b.GaussianKL(qMean, qStd, pMean, pStd), true)
+	noise := Shape{Batch, variates, y.Shape[2], y.Shape[3]}
+	eps := b.Input(EpsName(group), noise)
+
+	var z, kl *Value
+	switch b.opt.Mode {
+	case ModeGenerate:
+		// Prior sample with the std scaled by the group's temperature.
+		t := b.SliceAxis(b.temps, 1, group, group+1)
+		z = b.Add(pMean, b.Mul(b.Mul(pStd, t), eps))
+	case ModeDecode:
+		qMean, qStd := b.Input(PostMeanName(group), noise), b.Input(PostStdName(group), noise)
+		z = b.maskLatent(b.Add(qMean, b.Mul(qStd, eps)), pMean, pStd, group, noise)
+	default:
+		qMean, qStd := b.latentLayer("posterior_layer", po, variates)
+		if mh.UseResidualDistribution {
+			qMean, qStd = b.Add(qMean, pMean), b.Mul(qStd, pStd)
+		}
+		z = b.Add(qMean, b.Mul(qStd, eps))
+		klElems := b.GaussianKL(qMean, qStd, pMean, pStd)
+		kl = b.SumAll(klElems, true)
+		if b.opt.Mode == ModeEval {
+			b.Output(PostMeanName(group), qMean)
+			b.Output(PostStdName(group), qStd)
+			perVariate := b.ReduceSumTo(klElems, Shape{Batch, variates, 1, 1})
+			b.Output(KLVariatesName(group),
+				b.Unary(FnScale, 1/float64(y.Shape[2]*y.Shape[3]), perVariate))
+			if b.opt.Masked {
+				z = b.maskLatent(z, pMean, pStd, group, noise)
+			}
+		}
+	}
 
 	y = b.Add(y, klResidual)
 	zp := b.conv("z_projection", z, filters, square(1), square(1), convInit{scale: b.stableScale})
 	y = b.Add(y, zp)
 	y = b.residualStack(y, mh.DownNBlocks[i], nl, k, ratio)
 	return y, kl
+}
+
+// maskLatent keeps the variates of zq where group's mask is 1 and takes a
+// prior sample (mean + std * prior noise) where it is 0, as the reference
+// prunes variates at inference.
+func (b *modelBuilder) maskLatent(zq, pMean, pStd *Value, group int, noise Shape) *Value {
+	mask := b.Input(MaskName(group), Shape{1, noise[1], 1, 1})
+	zp := b.Add(pMean, b.Mul(pStd, b.Input(PriorEpsName(group), noise)))
+	keep := b.Mul(mask, zq)
+	drop := b.Mul(b.Unary(FnAddConst, 1, b.Unary(FnScale, -1, mask)), zp)
+	return b.Add(keep, drop)
 }
 
 // latentLayer projects x to 2*variates channels and returns mean and std.

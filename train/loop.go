@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
@@ -459,12 +458,12 @@ func (e *EvalStats) Summary(h *configs.Hparams, dims int) string {
 }
 
 // Evaluate averages the losses over an evaluation iterator with the given
-// weights. Posterior noise comes from a generator seeded with seed, so the
-// same weights give the same figures.
+// weights. Posterior noise is drawn per image from seed (see Noise), so the
+// same weights give the same figures at any batch size.
 func (t *Trainer) Evaluate(ctx context.Context, it *data.EvalIter, params map[string][]float32,
 	seed uint64) (*EvalStats, error) {
 	t.EnsureEvalCapacity(it.BatchSize())
-	rng := rand.New(rand.NewPCG(seed, 0x6576616c))
+	noise := Noise{Seed: seed, Stream: StreamPosterior}
 	ev := &EvalStats{GroupKL: make([]float64, len(t.Model.Groups))}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -474,7 +473,7 @@ func (t *Trainer) Evaluate(ctx context.Context, it *data.EvalIter, params map[st
 		if n == 0 {
 			break
 		}
-		st, err := t.EvalBatch(params, n, rng)
+		st, err := t.EvalBatch(params, n, ev.Images, noise)
 		if err != nil {
 			return nil, err
 		}

@@ -263,9 +263,10 @@ func (t *Trainer) collect(p *runtime.Program, n int) StepStats {
 	return st
 }
 
-// EvalBatch evaluates the first n images of X with the given weights and
-// noise from r, without updating anything.
-func (t *Trainer) EvalBatch(params map[string][]float32, n int, r *rand.Rand) (StepStats, error) {
+// EvalBatch evaluates the first n images of X with the given weights,
+// without updating anything. The images are number first, first+1, ... of
+// the evaluated set; their posterior noise comes from noise.
+func (t *Trainer) EvalBatch(params map[string][]float32, n, first int, noise Noise) (StepStats, error) {
 	p := t.evalProgs[n]
 	if p == nil {
 		outs := map[string]*graph.Value{}
@@ -278,9 +279,11 @@ func (t *Trainer) EvalBatch(params map[string][]float32, n int, r *rand.Rand) (S
 		}
 		t.evalProgs[n] = p
 	}
-	for i := range t.eps {
-		fillNormal(r, t.epsFor(i, n))
+	sizes := make([]int, len(t.Model.Groups))
+	for i, g := range t.Model.Groups {
+		sizes[i] = g.Variates * g.H * g.W
 	}
+	noise.FillNormal(t.eps, sizes, first, n)
 	if err := t.bind(p, params, n, t.Opt.Count+1); err != nil {
 		return StepStats{}, err
 	}

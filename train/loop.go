@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"vdvae/configs"
+	"vdvae/graph"
 	"vdvae/runtime"
 	"vdvae/train/checkpoint"
 	"vdvae/train/data"
@@ -109,6 +110,7 @@ func Train(ctx context.Context, req Request, opt Options) (*Result, error) {
 	}
 	defer r.lock.Close()
 	defer r.metrics.Close()
+	defer r.tb.Close()
 	return r.loop(ctx)
 }
 
@@ -122,6 +124,7 @@ type runner struct {
 	iter    *data.TrainIter
 	store   *checkpoint.Store
 	metrics *metricsWriter
+	tb      *tbLog
 	prog    *progress
 	lastVal *EvalStats
 	lock    *os.File
@@ -197,6 +200,7 @@ func (r *runner) setup(exists bool) error {
 	if dropped > 0 {
 		fmt.Fprintf(r.out, "warning: dropped %d unreadable lines from %s\n", dropped, MetricsFile)
 	}
+	r.tb = openTB(r.dir, h, r.tr.Model.Dims, r.out)
 	fmt.Fprintf(r.out, "run %s: %s from %s, %s on %d training images, backend %s\n", r.dir,
 		h.Data.DatasetSource, dataDir, r.tr, splits.Train.Len(), r.opt.Backend.Name())
 	return nil
@@ -219,7 +223,7 @@ func (r *runner) checkMemory() error {
 	if err != nil {
 		return err
 	}
-	avail := availableMemory()
+	avail := AvailableMemory()
 	if avail > 0 && need > avail {
 		return fmt.Errorf("train: one training step at train.batch_size %d needs about %.1f GiB, "+
 			"more than the %.1f GiB available; lower train.batch_size or use a smaller model",
@@ -308,6 +312,7 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 		}
 		if st.Step%max(1, h.Train.LoggingIntervalInSteps) == 0 {
 			r.metrics.train(st, r.tr.Skips, r.tr.Model.Dims)
+			r.tb.step(st, r.tr.Skips)
 		}
 		outOfTime := !deadline.IsZero() && time.Now().After(deadline)
 		if st.Step%h.Train.CheckpointAndEvalIntervalInSteps == 0 || st.Step == total || outOfTime {
@@ -417,7 +422,7 @@ func (r *runner) evaluate(ctx context.Context) error {
 	}
 	t0 := time.Now()
 	r.evaluating = true
-	ev, err := r.tr.Evaluate(ctx, it, r.tr.Params, uint64(h.Run.Seed))
+	ev, err := r.tr.Evaluate(ctx, it, r.tr.Params, uint64(h.Run.Seed), r.tb.show())
 	if err == nil {
 		r.evaluating = false
 	}
@@ -431,6 +436,13 @@ func (r *runner) evaluate(ctx context.Context) error {
 	}
 	r.lastVal = ev
 	r.metrics.eval(ev, r.tr.Model.Dims)
+	var samples *Images
+	if r.tb.show() > 0 {
+		if samples, err = r.tr.Samples(r.tr.EMA, tbShowSamples, 1, uint64(h.Run.Seed)); err != nil {
+			return err
+		}
+	}
+	r.tb.eval(ev, samples)
 	fmt.Fprintf(r.out, "val step %d: %s (%d images, %.1fs)\n", ev.Step, ev.Summary(h, r.tr.Model.Dims),
 		ev.Images, time.Since(t0).Seconds())
 	return nil
@@ -443,6 +455,10 @@ type EvalStats struct {
 	Recon   float64   `json:"recon_nats"`
 	KL      float64   `json:"kl_nats"`
 	GroupKL []float64 `json:"group_kl_nats"`
+	// SSIM is the mean SSIM of sampled reconstructions.
+	SSIM float64 `json:"ssim"`
+	// Targets and Recons hold the first images of the pass when asked for.
+	Targets, Recons *Images `json:"-"`
 }
 
 // NELBO is the mean negative ELBO in nats per image.
@@ -451,19 +467,25 @@ func (e *EvalStats) NELBO() float64 { return e.Recon + e.KL }
 // Summary formats the figures in the dataset's customary unit.
 func (e *EvalStats) Summary(h *configs.Hparams, dims int) string {
 	if h.Data.IsBinarized() {
-		return fmt.Sprintf("NELBO %.3f nats (recon %.3f, KL %.3f)", e.NELBO(), e.Recon, e.KL)
+		return fmt.Sprintf("NELBO %.3f nats (recon %.3f, KL %.3f), SSIM %.4f", e.NELBO(), e.Recon,
+			e.KL, e.SSIM)
 	}
 	bpd := func(v float64) float64 { return v / (float64(dims) * math.Ln2) }
-	return fmt.Sprintf("NELBO %.4f bits/dim (recon %.4f, KL %.4f)", bpd(e.NELBO()), bpd(e.Recon), bpd(e.KL))
+	return fmt.Sprintf("NELBO %.4f bits/dim (recon %.4f, KL %.4f), SSIM %.4f", bpd(e.NELBO()),
+		bpd(e.Recon), bpd(e.KL), e.SSIM)
 }
 
 // Evaluate averages the losses over an evaluation iterator with the given
-// weights. Posterior noise is drawn per image from seed (see Noise), so the
-// same weights give the same figures at any batch size.
+// weights, and the SSIM of reconstructions sampled from the output
+// distribution. Posterior and sampling noise are drawn per image from seed
+// (see Noise), so the same weights give the same figures at any batch size.
+// When show > 0 the first show targets and reconstructions are kept in
+// the result for display.
 func (t *Trainer) Evaluate(ctx context.Context, it *data.EvalIter, params map[string][]float32,
-	seed uint64) (*EvalStats, error) {
+	seed uint64, show int) (*EvalStats, error) {
 	t.EnsureEvalCapacity(it.BatchSize())
 	noise := Noise{Seed: seed, Stream: StreamPosterior}
+	sampler := &Sampler{H: t.H, Temperature: 1, Noise: Noise{Seed: seed, Stream: StreamOutput}}
 	ev := &EvalStats{GroupKL: make([]float64, len(t.Model.Groups))}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -476,6 +498,19 @@ func (t *Trainer) Evaluate(ctx context.Context, it *data.EvalIter, params map[st
 		st, err := t.EvalBatch(params, n, ev.Images, noise)
 		if err != nil {
 			return nil, err
+		}
+		targets := Crop(t.H, t.x, n)
+		recons := sampler.Sample(t.evalProgs[n].Output(graph.OutLogits), n, ev.Images)
+		ssims, err := SSIM(t.H, targets, recons)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range ssims {
+			ev.SSIM += v
+		}
+		if k := min(show-ev.Images, n); k > 0 {
+			ev.Targets = appendImages(ev.Targets, targets, k)
+			ev.Recons = appendImages(ev.Recons, recons, k)
 		}
 		w := float64(n)
 		ev.Recon += st.Recon * w
@@ -490,10 +525,21 @@ func (t *Trainer) Evaluate(ctx context.Context, it *data.EvalIter, params map[st
 	}
 	ev.Recon /= float64(ev.Images)
 	ev.KL /= float64(ev.Images)
+	ev.SSIM /= float64(ev.Images)
 	for g := range ev.GroupKL {
 		ev.GroupKL[g] /= float64(ev.Images)
 	}
 	return ev, nil
+}
+
+// appendImages appends the first k images of src to dst (nil to start).
+func appendImages(dst, src *Images, k int) *Images {
+	if dst == nil {
+		dst = &Images{C: src.C, H: src.H, W: src.W}
+	}
+	dst.N += k
+	dst.Pix = append(dst.Pix, src.Pix[:k*src.C*src.H*src.W]...)
+	return dst
 }
 
 // runState is the loop's part of a checkpoint's metadata.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"vdvae/train/tensorboard"
 
 	"vdvae/configs"
 	"vdvae/internal/testhp"
@@ -100,6 +101,7 @@ func TestResumeFollowsUninterruptedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := trainLosses(t, filepath.Join(full, "tiny", MetricsFile))
+	checkTensorBoard(t, filepath.Join(full, "tiny", TensorBoardDir), want)
 
 	part := t.TempDir()
 	o.RunsDir = part
@@ -223,5 +225,49 @@ func TestInterruptedEvaluationIsRedone(t *testing.T) {
 	}
 	if vals[3] != 1 || vals[6] != 1 {
 		t.Fatalf("validation lines per step: %v, want one at 3 and one at 6", vals)
+	}
+}
+
+// checkTensorBoard reads the event files of a finished run: the training
+// losses equal the metrics file's, and every evaluation logged its scalars
+// and image grids.
+func checkTensorBoard(t *testing.T, dir string, losses map[int]float64) {
+	t.Helper()
+	read := func(sub string) []tensorboard.Event {
+		files, _ := filepath.Glob(filepath.Join(dir, sub, "events.out.tfevents.*"))
+		if len(files) != 1 {
+			t.Fatalf("%s: %d event files, want 1", sub, len(files))
+		}
+		ev, err := tensorboard.ReadFile(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	seen := map[string]int{}
+	for _, e := range read("train") {
+		for _, v := range e.Values {
+			seen["train/"+v.Tag]++
+			if v.Tag == "loss" && math.Abs(float64(v.Simple)-losses[int(e.Step)]) > 1e-6*math.Abs(losses[int(e.Step)]) {
+				t.Errorf("step %d: TensorBoard loss %v, metrics %v", e.Step, v.Simple, losses[int(e.Step)])
+			}
+		}
+	}
+	for _, e := range read("val") {
+		for _, v := range e.Values {
+			seen["val/"+v.Tag]++
+			if v.Image != nil && (v.Image.Width < 28 || len(v.Image.PNG) == 0) {
+				t.Errorf("val image %s is %dx%d", v.Tag, v.Image.Width, v.Image.Height)
+			}
+		}
+	}
+	// 12 steps logged; evaluations at steps 4, 8 and 12.
+	for tag, n := range map[string]int{"train/loss": 12, "train/grad_norm": 12, "train/lr": 12,
+		"train/beta": 12, "train/skips": 12, "train/kl_group/02": 12, "val/nelbo_nats": 3,
+		"val/ssim": 3, "val/kl_group/00": 3, "val/reconstructions": 3, "val/targets": 3,
+		"val/samples_t1.0_ema": 3} {
+		if seen[tag] != n {
+			t.Errorf("%s logged %d times, want %d", tag, seen[tag], n)
+		}
 	}
 }

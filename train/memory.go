@@ -37,9 +37,9 @@ func TrainingBytes(h *configs.Hparams) (int64, error) {
 	return step + eval + 16*int64(m.Graph.NumParams()), nil
 }
 
-// availableMemory returns MemAvailable from /proc/meminfo in bytes, or 0
+// AvailableMemory returns MemAvailable from /proc/meminfo in bytes, or 0
 // when it cannot be read.
-func availableMemory() int64 {
+func AvailableMemory() int64 {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0

@@ -131,7 +131,7 @@ func (m *metricsWriter) eval(ev *EvalStats, dims int) {
 	}
 	m.write(map[string]any{"kind": "val", "step": ev.Step, "images": ev.Images,
 		"recon_nats": num(ev.Recon), "kl_nats": num(ev.KL), "nelbo_nats": num(ev.NELBO()),
-		"bpd": num(bpd(ev.NELBO(), dims)), "group_kl_nats": g})
+		"bpd": num(bpd(ev.NELBO(), dims)), "group_kl_nats": g, "ssim": num(ev.SSIM)})
 }
 
 // Close closes the file.

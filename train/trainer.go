@@ -38,6 +38,9 @@ type Trainer struct {
 
 	train     *runtime.Program
 	evalProgs map[int]*runtime.Program
+	// gen and genModel sample from the prior for TensorBoard.
+	gen       *runtime.Program
+	genModel  *graph.Model
 	x         []float32
 	eps       [][]float32
 	gammaNorm []float32
@@ -270,7 +273,7 @@ func (t *Trainer) EvalBatch(params map[string][]float32, n, first int, noise Noi
 	p := t.evalProgs[n]
 	if p == nil {
 		outs := map[string]*graph.Value{}
-		for _, name := range []string{graph.OutLoss, graph.OutRecon, graph.OutKL} {
+		for _, name := range []string{graph.OutLoss, graph.OutRecon, graph.OutKL, graph.OutLogits} {
 			outs[name] = t.Model.Graph.Outputs[name]
 		}
 		var err error

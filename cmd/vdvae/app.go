@@ -39,9 +39,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter: stderr,
 		// --set values are YAML, so commas inside them must not split.
 		DisableSliceFlagSeparator: true,
-		Commands:                  []*cli.Command{checkCommand(), trainCommand(), resetCommand()},
-		ExitErrHandler:            func(*cli.Context, error) {},
-		OnUsageError:              onUsage,
+		Commands: []*cli.Command{checkCommand(), trainCommand(), resetCommand(), reconstructCommand(),
+			generateCommand(), divStatsCommand(), encodeCommand(), decodeCommand()},
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   onUsage,
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = onUsage

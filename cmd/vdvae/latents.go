@@ -1,0 +1,249 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"vdvae/graph"
+	"vdvae/infer"
+	"vdvae/internal/imageio"
+	"vdvae/internal/npy"
+	"vdvae/train"
+)
+
+func divStatsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "div-stats",
+		Usage: "average KL of every latent variate over part of the training set (.npy)",
+		Description: "Saves a float32 array (latent groups, variates) of KL rates in bits, averaged\n" +
+			"over each variate's positions and over the images, as numpy's .npy. Masked\n" +
+			"reconstruction and encoding rank variates by it.",
+		Flags: inferFlags(dataDirFlag,
+			&cli.StringFlag{Name: "split", Value: "train", Usage: "`split` to average over"},
+			&cli.Float64Flag{Name: "fraction", Usage: "fraction in (0, 1] of the split to use " +
+				"(default: synthesis.div_stats_subset_ratio)"},
+			&cli.StringFlag{Name: "out", Usage: "output `file` (default: <run>/latents/div_stats.npy)"},
+		),
+		Action: divStatsAction,
+	}
+}
+
+func divStatsAction(c *cli.Context) error {
+	s, err := openSession(c)
+	if err != nil {
+		return err
+	}
+	h := s.run.H
+	frac := h.Synthesis.DivStatsSubsetRatio
+	if c.IsSet("fraction") {
+		frac = c.Float64("fraction")
+	}
+	if !(frac > 0 && frac <= 1) {
+		return usage(fmt.Errorf("--fraction %g is outside (0, 1]", frac))
+	}
+	out := c.String("out")
+	if out == "" {
+		out = filepath.Join(s.run.Dir, "latents", "div_stats.npy")
+	}
+	if err := outFile("out", out); err != nil {
+		return err
+	}
+	m, ex, err := s.model(graph.Options{Mode: graph.ModeEval}, klVariateOutputs(h)...)
+	if err != nil {
+		return err
+	}
+	split := c.String("split")
+	ds, dir, err := infer.LoadSplit(h, c.String("data-dir"), split)
+	if err != nil {
+		return inputOr(err)
+	}
+	limit := max(1, int(math.Round(float64(ds.Len())*frac)))
+	fmt.Fprintf(s.out, "div-stats over %d of %d %s images from %s\n", limit, ds.Len(), split, dir)
+	opt := infer.DivStatsOptions{Batch: s.batch, Limit: limit, Seed: s.seed}
+	if bar := progress(c, "div-stats"); bar != nil {
+		opt.Progress = func(done, total int) { bar(done, total, "") }
+	}
+	ctx, stop := signalContext(c)
+	defer stop()
+	stats, err := infer.DivStats(ctx, m, ex, ds, opt)
+	if err != nil {
+		return inputOr(err)
+	}
+	if err := npy.WriteNPYFile(out, infer.DivStatsArray(stats)); err != nil {
+		return err
+	}
+	for g, st := range stats {
+		var sum, top float64
+		active := 0
+		for _, v := range st {
+			sum += v
+			top = max(top, v)
+			if v > 0.01 {
+				active++
+			}
+		}
+		fmt.Fprintf(s.out, "  group %d (%s): mean %.4f bits, max %.4f, %d/%d variates above 0.01\n",
+			g, m.Groups[g].Path, sum/float64(len(st)), top, active, len(st))
+	}
+	fmt.Fprintf(s.out, "div-stats written to %s\n", out)
+	return nil
+}
+
+func klVariateOutputs(h *hparams) []string {
+	var out []string
+	for i := range h.Model.NumLatentGroups() {
+		out = append(out, graph.KLVariatesName(i))
+	}
+	return out
+}
+
+func encodeCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "encode",
+		Usage: "posterior mean and std of the kept variates of every image (.npz)",
+		Description: "Encodes --split (default train) into a NumPy .npz archive holding, per latent\n" +
+			"group, the posterior mean and std of the variates kept by the div-stats\n" +
+			"--quantile, with every image's identifier (format in the README). vdvae decode\n" +
+			"turns it back into images.",
+		Flags: inferFlags(dataDirFlag,
+			&cli.StringFlag{Name: "split", Value: "train", Usage: "`split` to encode"},
+			&cli.IntFlag{Name: "limit", Usage: "encode only the first `n` images (0: all)"},
+			&cli.Float64Flag{Name: "quantile", Usage: "keep the top `q` in (0, 1] of variates " +
+				"(default: synthesis.variate_masks_quantile)"},
+			&cli.StringFlag{Name: "div-stats", Usage: "div-stats `file` (default: <run>/latents/div_stats.npy)"},
+			&cli.StringFlag{Name: "out", Usage: "output `file` (default: " +
+				"<run>/latents/encodings_seed_<seed>.npz)"},
+		),
+		Action: encodeAction,
+	}
+}
+
+func encodeAction(c *cli.Context) error {
+	if c.Int("limit") < 0 {
+		return usage(fmt.Errorf("--limit must be 0 (all) or more, not %d", c.Int("limit")))
+	}
+	s, err := openSession(c)
+	if err != nil {
+		return err
+	}
+	h := s.run.H
+	q := h.Synthesis.VariateMasksQuantile
+	if c.IsSet("quantile") {
+		q = c.Float64("quantile")
+	}
+	if !(q > 0 && q <= 1) {
+		return usage(fmt.Errorf("--quantile %g is outside (0, 1]", q))
+	}
+	out := c.String("out")
+	if out == "" {
+		out = filepath.Join(s.run.Dir, "latents", fmt.Sprintf("encodings_seed_%d.npz", s.seed))
+	}
+	if err := outFile("out", out); err != nil {
+		return err
+	}
+	var outs []string
+	for i := range h.Model.NumLatentGroups() {
+		outs = append(outs, graph.PostMeanName(i), graph.PostStdName(i))
+	}
+	m, ex, err := s.model(graph.Options{Mode: graph.ModeEval, Masked: true}, outs...)
+	if err != nil {
+		return err
+	}
+	masks, err := s.masks(m, q)
+	if err != nil {
+		return err
+	}
+	split := c.String("split")
+	ds, dir, err := infer.LoadSplit(h, c.String("data-dir"), split)
+	if err != nil {
+		return inputOr(err)
+	}
+	fmt.Fprintf(s.out, "encoding %s images from %s\n", split, dir)
+	opt := infer.EncodeOptions{Batch: s.batch, Limit: c.Int("limit"), Seed: s.seed, Quantile: q,
+		Masks: masks, Split: split}
+	if bar := progress(c, "encode"); bar != nil {
+		opt.Progress = func(done, total int) { bar(done, total, "") }
+	}
+	ctx, stop := signalContext(c)
+	defer stop()
+	arrays, err := infer.Encode(ctx, m, ex, ds, opt)
+	if err != nil {
+		return inputOr(err)
+	}
+	if err := npy.WriteNPZFile(out, arrays); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.out, "encodings of %d images written to %s\n", len(arrays[0].Data.([]string)), out)
+	return nil
+}
+
+func decodeCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "decode",
+		Usage: "turn an encoding file (vdvae encode) back into images",
+		Description: "Decodes every image of --in with the run's model: kept variates from the\n" +
+			"stored posterior, the others from the prior, with the noise of the encoding's seed,\n" +
+			"so the images equal vdvae reconstruct's masked reconstructions of the same images.",
+		Flags: inferFlags(outTempFlag,
+			&cli.StringFlag{Name: "in", Required: true, Usage: "encoding `file` (.npz from vdvae encode)"},
+			&cli.StringFlag{Name: "out", Usage: "output `dir` (default: <run>/decoded)"},
+		),
+		Action: decodeAction,
+	}
+}
+
+func decodeAction(c *cli.Context) error {
+	s, err := openSession(c)
+	if err != nil {
+		return err
+	}
+	if c.IsSet("seed") {
+		return usage(fmt.Errorf("--seed: decode uses the seed stored in the encoding file"))
+	}
+	h := s.run.H
+	temp, err := s.outputTemperature()
+	if err != nil {
+		return err
+	}
+	m, ex, err := s.model(graph.Options{Mode: graph.ModeDecode}, graph.OutLogits)
+	if err != nil {
+		return err
+	}
+	enc, err := infer.ReadEncoding(c.String("in"), m)
+	if err != nil {
+		return inputOr(err)
+	}
+	out := c.String("out")
+	if out == "" {
+		out = filepath.Join(s.run.Dir, "decoded")
+	}
+	if err := outDir("out", out); err != nil {
+		return err
+	}
+	opt := infer.DecodeOptions{Batch: s.batch, OutputTemperature: temp,
+		Images: func(first int, b *train.Images) error {
+			imgs, err := infer.ToImages(h, b)
+			if err != nil {
+				return err
+			}
+			for i, im := range imgs {
+				if err := imageio.WritePNG(filepath.Join(out, enc.IDs[first+i]+".png"), im); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
+	if bar := progress(c, "decode"); bar != nil {
+		opt.Progress = func(done, total int) { bar(done, total, "") }
+	}
+	ctx, stop := signalContext(c)
+	defer stop()
+	if err := infer.Decode(ctx, m, ex, enc, opt); err != nil {
+		return inputOr(err)
+	}
+	fmt.Fprintf(s.out, "%d images decoded into %s\n", len(enc.IDs), out)
+	return nil
+}

@@ -8,10 +8,10 @@ import (
 )
 
 // Grid tiles equal-sized images into rows of cols images, row by row, with
-// pad pixels of bg between the images and around the edge. The grid has
-// min(cols, len(images)) columns and as many rows as needed; a last row
-// that is not full is left bg (black when nil). The result is an *image.Gray when every image
-// is gray, else an *image.RGBA.
+// pad pixels of bg (black when nil) between the images and around the edge.
+// The grid has min(cols, len(images)) columns and as many rows as needed; a
+// last row that is not full is left bg. The result is an *image.Gray when
+// every image is gray, else an *image.RGBA.
 func Grid(images []image.Image, cols, pad int, bg color.Color) (image.Image, error) {
 	if err := checkGrid(images, cols, pad); err != nil {
 		return nil, err

@@ -29,10 +29,11 @@
 // The reader never trusts the header: a shape larger than the data, one
 // whose byte size overflows, or data cut short is reported before any large
 // allocation. Errors it returns for a file are *Error values whose Kind is
-// ErrInvalid (not a well-formed .npy or .npz) or ErrUnsupported (well formed
-// but outside what this package reads: other dtypes, big-endian data,
-// Fortran order, pickled object arrays); errors.Is tells them apart. The
-// text starts with "npy: " and names the file and the archive entry.
+// ErrInvalid (not a well-formed .npy or .npz) or ErrUnsupported (well
+// formed but outside what this package reads: other dtypes, big-endian
+// data, Fortran order with two or more dimensions, pickled object arrays);
+// errors.Is tells them apart. The text starts with "npy: " and names the
+// file and the archive entry.
 //
 // # Files
 //

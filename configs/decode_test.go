@@ -128,7 +128,7 @@ func TestParseEmpty(t *testing.T) {
 }
 
 func TestParseMissingKeyIsError(t *testing.T) {
-	data := presetText(t, "mnist_cpu", "  ema_decay: 0.999\n", "")
+	data := presetText(t, "mnist_cpu", "  ema_decay: 0.995\n", "")
 	_, err := Parse("partial.yaml", data)
 	if err == nil || !strings.Contains(err.Error(), "train.ema_decay: missing key") {
 		t.Errorf("got %v, want a missing-key error for train.ema_decay", err)

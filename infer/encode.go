@@ -160,7 +160,7 @@ type Encoding struct {
 func ReadEncoding(path string, m *graph.Model) (*Encoding, error) {
 	arrays, err := npy.ReadNPZFile(path)
 	if err != nil {
-		return nil, badInput("%w", err)
+		return nil, badInput("%w; give an .npz file made by vdvae encode", err)
 	}
 	get := func(name string) (npy.Array, error) {
 		a, ok := npy.Find(arrays, name)

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"vdvae/internal/testhp"
+	"vdvae/train"
+)
+
+// tinyTrainedRun trains a tiny binarized-MNIST model for 4 steps on real
+// MNIST through the CLI and returns the runs folder.
+func tinyTrainedRun(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	h := testhp.Tiny("binarized_mnist", 1)
+	h.Train.TotalTrainSteps, h.Train.CheckpointAndEvalIntervalInSteps = 4, 4
+	h.Val.NSamplesForValidation = 300
+	h.Val.BatchSize, h.Synthesis.BatchSize = 250, 7
+	cfg := filepath.Join(dir, "tiny.yaml")
+	if err := h.Save(cfg); err != nil {
+		t.Fatal(err)
+	}
+	runs := filepath.Join(dir, "runs")
+	if code, _, errs := runCLI(t, "train", "--config", cfg, "--runs", runs, "--quiet"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	return runs
+}
+
+// lastValNELBO reads the last validation NELBO a run logged.
+func lastValNELBO(t *testing.T, runDir string) float64 {
+	t.Helper()
+	f, err := os.Open(filepath.Join(runDir, train.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	v := math.NaN()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var rec struct {
+			Kind  string  `json:"kind"`
+			NELBO float64 `json:"nelbo_nats"`
+		}
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Kind == "val" {
+			v = rec.NELBO
+		}
+	}
+	return v
+}
+
+func TestInferenceCommands(t *testing.T) {
+	runs := tinyTrainedRun(t)
+	tmp := t.TempDir()
+	common := []string{"--runs", runs, "--run", "tiny", "--quiet"}
+	ok := func(args ...string) string {
+		t.Helper()
+		code, out, errs := runCLI(t, append(args, common...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		return out
+	}
+	fails := func(want string, args ...string) {
+		t.Helper()
+		code, _, errs := runCLI(t, append(args, common...)...)
+		if code != 2 || !strings.Contains(errs, want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", args, code, errs, want)
+		}
+	}
+
+	// reconstruct on the validation split with the raw weights repeats the
+	// training's last validation exactly.
+	out := ok("reconstruct", "--split", "val", "--raw", "--json", "--no-images", "--limit", "300")
+	var rec struct {
+		NELBO  float64 `json:"nelbo_nats"`
+		Images int     `json:"images"`
+		SSIM   float64 `json:"ssim"`
+	}
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &rec); err != nil {
+		t.Fatalf("reconstruct --json: %v\n%s", err, out)
+	}
+	if want := lastValNELBO(t, filepath.Join(runs, "tiny")); math.Abs(rec.NELBO-want) > 1e-9*want ||
+		rec.Images != 300 {
+		t.Errorf("reconstruct NELBO %v over %d images, training's validation %v", rec.NELBO, rec.Images, want)
+	}
+	if !(rec.SSIM > -1 && rec.SSIM <= 1) || rec.SSIM == 0 {
+		t.Errorf("SSIM %v", rec.SSIM)
+	}
+
+	// Masked modes need div-stats.
+	fails("div-stats", "reconstruct", "--quantile", "0.5", "--limit", "7")
+	fails("div-stats", "encode", "--limit", "7")
+	ok("div-stats", "--fraction", "0.002")
+	stats := filepath.Join(runs, "tiny", "latents", "div_stats.npy")
+	if _, err := os.Stat(stats); err != nil {
+		t.Fatal(err)
+	}
+	fails("outside (0, 1]", "reconstruct", "--quantile", "0", "--limit", "7")
+	fails("outside (0, 1]", "reconstruct", "--quantile", "1.5", "--limit", "7")
+	fails("outside (0, 1]", "encode", "--quantile", "-1")
+
+	// encode then decode gives the masked reconstructions, image for image.
+	recDir := filepath.Join(tmp, "rec")
+	ok("reconstruct", "--split", "val", "--limit", "9", "--quantile", "0.5", "--out", recDir, "--targets")
+	enc := filepath.Join(tmp, "enc.npz")
+	ok("encode", "--split", "val", "--limit", "9", "--quantile", "0.5", "--out", enc)
+	decDir := filepath.Join(tmp, "dec")
+	ok("decode", "--in", enc, "--out", decDir, "--batch", "4")
+	for i, name := range []string{"00000", "00004", "00008"} {
+		a, err1 := os.ReadFile(filepath.Join(recDir, "image-"+name+".png"))
+		b, err2 := os.ReadFile(filepath.Join(decDir, "val-"+name+".png"))
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+			t.Errorf("image %d: decoded PNG differs from the masked reconstruction (%v, %v)", i, err1, err2)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(recDir, "target-00008.png")); err != nil {
+		t.Errorf("--targets wrote no target: %v", err)
+	}
+
+	// generate: a temperature list must have one value per level (3 here).
+	fails("3 top-down levels", "generate", "-t", "[1.0, 0.9]", "--n", "2")
+	fails("--temperature", "generate", "-t", "hot", "--n", "2")
+	gen := filepath.Join(tmp, "gen")
+	ok("generate", "-t", "0.9", "-t", "[linear, 1.0, 0.5]", "--n", "5", "--out", gen)
+	for _, p := range []string{"grid-setting-0.png", "grid-setting-1.png", "setting-1/image-00004.png"} {
+		if _, err := os.Stat(filepath.Join(gen, p)); err != nil {
+			t.Errorf("generate wrote no %s", p)
+		}
+	}
+
+	// Unwritable output, another config, a missing run, a bad encoding.
+	file := filepath.Join(tmp, "a-file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	fails("--out", "generate", "-t", "1", "--n", "1", "--out", filepath.Join(file, "sub"))
+	fails("another config", "reconstruct", "--config", "mnist_cpu", "--limit", "7")
+	fails("zip", "decode", "--in", file)
+	code, _, errs := runCLI(t, "reconstruct", "--runs", runs, "--run", "nope")
+	if code != 2 || !strings.Contains(errs, "not a trained run") {
+		t.Errorf("missing run: exit %d, %s", code, errs)
+	}
+}

@@ -19,12 +19,12 @@ func generateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "generate",
 		Usage: "sample images from the prior at chosen temperatures",
-		Description: "Writes, for each temperature setting, every image as PNG and one grid PNG into\n" +
-			"--out. A setting is written as in the hparams: one value for all levels (0.8), a\n" +
-			"linear ramp over the levels ([linear, 0.7, 0.9]) or one value per top-down level\n" +
-			"([1.0, 0.9, 0.8, 0.7]). Without --temperature the run's\n" +
-			"synthesis.temperature_settings are used. The same --seed gives the same images\n" +
-			"at any --batch.",
+		Description: "Writes, for each temperature setting, every image as PNG and a grid PNG of\n" +
+			"the first (up to 256) into --out. A setting is written as in the hparams: one\n" +
+			"value for all levels (0.8), a linear ramp over the levels ([linear, 0.7, 0.9]) or\n" +
+			"one value per top-down level ([1.0, 0.9, 0.8, 0.7]). Without --temperature the\n" +
+			"run's synthesis.temperature_settings are used. The same --seed gives the same\n" +
+			"images at any --batch.",
 		Flags: inferFlags(outTempFlag,
 			&cli.StringSliceFlag{Name: "temperature", Aliases: []string{"t"},
 				Usage: "temperature `setting` (repeatable), e.g. 0.8 or '[linear, 0.7, 0.9]'"},
@@ -118,7 +118,9 @@ func generateAction(c *cli.Context) error {
 				if err != nil {
 					return err
 				}
-				all = append(all, imgs...)
+				if room := maxGrid - len(all); room > 0 {
+					all = append(all, imgs[:min(room, len(imgs))]...)
+				}
 				if c.Bool("grid-only") {
 					return nil
 				}
@@ -139,6 +141,9 @@ func generateAction(c *cli.Context) error {
 	}
 	return nil
 }
+
+// maxGrid is the most images a grid shows (16 x 16).
+const maxGrid = 256
 
 func fmtTemps(v []float64) string {
 	s := "["

@@ -12,7 +12,9 @@ build:
 	$(GO) build -o $(BIN) ./cmd/vdvae
 
 # deps installs the system libraries the cgo backend links against and the
-# datasets the tests read (Debian packages), then the Go modules.
+# datasets the tests read (Debian packages), the onnx checker (python3-onnx)
+# and ONNX Runtime (scripts/ort.sh, into third_party/onnxruntime/lib), then
+# the Go modules.
 deps:
 	./scripts/deps.sh
 

@@ -40,7 +40,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// --set values are YAML, so commas inside them must not split.
 		DisableSliceFlagSeparator: true,
 		Commands: []*cli.Command{checkCommand(), trainCommand(), resetCommand(), reconstructCommand(),
-			generateCommand(), divStatsCommand(), encodeCommand(), decodeCommand()},
+			generateCommand(), divStatsCommand(), encodeCommand(), decodeCommand(), exportCommand()},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsage,
 	}

@@ -36,8 +36,18 @@ func checkCommand() *cli.Command {
 			"the trainable parameters, forward multiply-adds per image and the activation memory\n" +
 			"planned for one training step at train.batch_size. Exit status 2 for an invalid config.",
 		Flags: []cli.Flag{configFlag, setFlag,
-			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"}},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
+			&cli.StringFlag{Name: "onnx", Usage: "check an exported ONNX `file` instead: its inputs and " +
+				"outputs against the graph its stored hparams (or --config) build"}},
 		Action: func(c *cli.Context) error {
+			if c.IsSet("onnx") {
+				err := checkONNX(c)
+				if err != nil && c.Bool("json") {
+					enc := json.NewEncoder(c.App.Writer)
+					enc.Encode(map[string]any{"ok": false, "error": err.Error()})
+				}
+				return err
+			}
 			rep, err := checkAction(c)
 			if err != nil && c.Bool("json") {
 				// Scripts reading stdout get an object too.

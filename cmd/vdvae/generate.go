@@ -25,14 +25,14 @@ func generateCommand() *cli.Command {
 			"one value per top-down level ([1.0, 0.9, 0.8, 0.7]). Without --temperature the\n" +
 			"run's synthesis.temperature_settings are used. The same --seed gives the same\n" +
 			"images at any --batch.",
-		Flags: inferFlags(outTempFlag,
+		Flags: inferFlags(append(onnxFlags(), outTempFlag,
 			&cli.StringSliceFlag{Name: "temperature", Aliases: []string{"t"},
 				Usage: "temperature `setting` (repeatable), e.g. 0.8 or '[linear, 0.7, 0.9]'"},
 			&cli.IntFlag{Name: "n", Usage: "images per setting (default: synthesis.batch_size x " +
 				"synthesis.n_generation_batches)"},
 			&cli.StringFlag{Name: "out", Usage: "output `dir` (default: <run>/generated)"},
 			&cli.BoolFlag{Name: "grid-only", Usage: "write only the grid PNG of each setting"},
-		),
+		)...),
 		Action: generateAction,
 	}
 }
@@ -62,7 +62,8 @@ func generateAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	h := s.run.H
+	defer s.close()
+	h := s.h
 	settings, err := temperatureSettings(c, h)
 	if err != nil {
 		return err
@@ -92,7 +93,7 @@ func generateAction(c *cli.Context) error {
 	}
 	out := c.String("out")
 	if out == "" {
-		out = filepath.Join(s.run.Dir, "generated")
+		out = s.defaultPath("generated")
 	}
 	if err := outDir("out", out); err != nil {
 		return err

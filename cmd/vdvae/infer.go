@@ -18,12 +18,13 @@ import (
 	"vdvae/graph"
 	"vdvae/infer"
 	"vdvae/runtime"
+	"vdvae/runtime/ort"
 	"vdvae/train"
 )
 
 // Flags shared by the inference commands.
 var (
-	runFlag = &cli.StringFlag{Name: "run", Aliases: []string{"r"}, Required: true,
+	runFlag = &cli.StringFlag{Name: "run", Aliases: []string{"r"},
 		Usage: "`name` of the trained run (a folder under --runs) or a path to a run folder"}
 	rawFlag = &cli.BoolFlag{Name: "raw", Usage: "use the raw weights instead of the EMA weights"}
 	ckFlag  = &cli.StringFlag{Name: "checkpoint",
@@ -44,41 +45,60 @@ func inferFlags(extra ...cli.Flag) []cli.Flag {
 	return append(base, extra...)
 }
 
-// session is what every inference command starts from.
+// onnxFlags select ONNX Runtime instead of the Go runtime.
+func onnxFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "onnx", Usage: "run this exported model `file` (vdvae export) through " +
+			"ONNX Runtime instead of a run's checkpoint"},
+		&cli.StringFlag{Name: "ort-lib", EnvVars: []string{ort.LibEnv},
+			Usage: "ONNX Runtime shared library `path` (default: " + ort.ProjectLibDir + ", then the system's)"},
+		&cli.IntFlag{Name: "threads", Usage: "ONNX Runtime threads (0: one per core)"},
+	}
+}
+
+// session is what every inference command starts from: a trained run
+// (--run) or an exported model (--onnx).
 type session struct {
 	c     *cli.Context
-	run   *infer.Run
+	h     *configs.Hparams
+	run   *infer.Run       // nil with --onnx
+	onnx  *infer.ONNXModel // nil without --onnx
 	be    runtime.Backend
 	batch int
 	seed  uint64
 	out   io.Writer
 }
 
-// openSession opens --run with the common flags.
+// openSession opens --run (or --onnx) with the common flags.
 func openSession(c *cli.Context) (*session, error) {
 	if c.Args().Present() {
 		return nil, usage(fmt.Errorf("unexpected argument %q: %s takes flags only", c.Args().First(),
 			c.Command.Name))
 	}
-	be, err := runtime.Get(c.String("backend"))
+	name := c.String("backend") // export has no --backend
+	if name == "" {
+		name = "cpu"
+	}
+	be, err := runtime.Get(name)
 	if err != nil {
 		return nil, usage(fmt.Errorf("--backend: %w", err))
 	}
-	opt := infer.OpenOptions{Raw: c.Bool("raw"), Checkpoint: c.String("checkpoint")}
+	var config *configs.Hparams
 	if c.IsSet("config") {
-		if opt.Config, err = configs.Load(c.String("config"), nil); err != nil {
+		if config, err = configs.Load(c.String("config"), nil); err != nil {
 			return nil, usage(fmt.Errorf("--config: %w", err))
 		}
 	}
-	r, err := infer.Open(runPath(c), opt)
+	s := &session{c: c, be: be, out: c.App.Writer}
+	if c.String("onnx") != "" {
+		err = s.openONNX(config)
+	} else {
+		err = s.openRun(config)
+	}
 	if err != nil {
-		return nil, inputOr(err)
+		return nil, err
 	}
-	for _, s := range r.Skipped {
-		fmt.Fprintf(c.App.ErrWriter, "warning: skipping unreadable checkpoint: %v\n", s)
-	}
-	s := &session{c: c, run: r, be: be, out: c.App.Writer, batch: r.H.Synthesis.BatchSize,
-		seed: uint64(r.H.Run.Seed)}
+	s.batch, s.seed = s.h.Synthesis.BatchSize, uint64(s.h.Run.Seed)
 	if c.IsSet("batch") {
 		s.batch = c.Int("batch")
 	}
@@ -88,8 +108,70 @@ func openSession(c *cli.Context) (*session, error) {
 	if c.IsSet("seed") {
 		s.seed = c.Uint64("seed")
 	}
-	fmt.Fprintf(s.out, "run %s: step %d, %s from %s\n", r.Dir, r.Step, r.WeightsName(), r.Checkpoint)
 	return s, nil
+}
+
+func (s *session) openRun(config *configs.Hparams) error {
+	c := s.c
+	if !c.IsSet("run") {
+		msg := "--run NAME is required"
+		if c.Command.Names()[0] == "generate" || c.Command.Names()[0] == "reconstruct" {
+			msg += " (or --onnx FILE)"
+		}
+		return usage(fmt.Errorf("%s", msg))
+	}
+	r, err := infer.Open(runPath(c), infer.OpenOptions{Raw: c.Bool("raw"),
+		Checkpoint: c.String("checkpoint"), Config: config})
+	if err != nil {
+		return inputOr(err)
+	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(c.App.ErrWriter, "warning: skipping unreadable checkpoint: %v\n", sk)
+	}
+	s.run, s.h = r, r.H
+	fmt.Fprintf(s.out, "run %s: step %d, %s from %s\n", r.Dir, r.Step, r.WeightsName(), r.Checkpoint)
+	return nil
+}
+
+func (s *session) openONNX(config *configs.Hparams) error {
+	c := s.c
+	for _, f := range []string{"run", "raw", "checkpoint", "backend"} {
+		if c.IsSet(f) {
+			return usage(fmt.Errorf("--%s does not apply with --onnx: the exported file holds the "+
+				"model and its weights", f))
+		}
+	}
+	if c.Int("threads") < 0 {
+		return usage(fmt.Errorf("--threads must be 0 (automatic) or positive, not %d", c.Int("threads")))
+	}
+	o, err := infer.OpenONNX(c.String("onnx"), config,
+		ort.Options{Lib: c.String("ort-lib"), Threads: c.Int("threads")})
+	if errors.Is(err, ort.ErrNoLibrary) {
+		return usage(fmt.Errorf("%w\n(the library flag is --ort-lib PATH)", err))
+	}
+	if err != nil {
+		return inputOr(err)
+	}
+	s.onnx, s.h = o, o.H
+	fmt.Fprintf(s.out, "model %s: %s of run %s (step %s, %s weights), ONNX Runtime\n", o.Path, o.Kind,
+		o.H.Run.Name, o.Info.Metadata[infer.MetaStep], o.Info.Metadata[infer.MetaWeights])
+	return nil
+}
+
+// close releases an ONNX Runtime session.
+func (s *session) close() {
+	if s.onnx != nil {
+		s.onnx.Close()
+	}
+}
+
+// defaultPath is sub inside the run folder, or in the working folder for
+// an exported model.
+func (s *session) defaultPath(sub ...string) string {
+	if s.run != nil {
+		return filepath.Join(append([]string{s.run.Dir}, sub...)...)
+	}
+	return filepath.Join(sub...)
 }
 
 // runPath resolves --run: a name under --runs, or a path to a run folder.
@@ -109,9 +191,28 @@ func inputOr(err error) error {
 	return err
 }
 
-// model builds one of the run's graphs and an executor for its outputs.
+// model builds one of the run's graphs and an executor for its outputs;
+// with --onnx, the exported model, which must be that graph.
 func (s *session) model(opt graph.Options, outputs ...string) (*graph.Model, infer.Executor, error) {
-	m, err := graph.Build(s.run.H, opt)
+	if s.onnx != nil {
+		o := s.onnx
+		if o.Opt != opt {
+			kind := map[graph.Mode]string{graph.ModeGenerate: infer.KindGenerator,
+				graph.ModeEval: infer.KindEvaluator, graph.ModeDecode: infer.KindDecoder}[opt.Mode]
+			masked := ""
+			if opt.Masked {
+				masked = " --masked"
+			}
+			return nil, nil, usage(fmt.Errorf("--onnx %s holds the %s (masked %v); %s needs the %s "+
+				"(masked %v): export it with vdvae export --graph %s%s", o.Path, o.Kind, o.Opt.Masked,
+				s.c.Command.Name, kind, opt.Masked, kind, masked))
+		}
+		if err := checkBatchMemory(o.Model, outputs, s.batch); err != nil {
+			return nil, nil, err
+		}
+		return o.Model, o, nil
+	}
+	m, err := graph.Build(s.h, opt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -122,16 +223,21 @@ func (s *session) model(opt graph.Options, outputs ...string) (*graph.Model, inf
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkBatchMemory(ex, s.batch); err != nil {
+	if err := checkBatchMemory(m, outputs, s.batch); err != nil {
 		return nil, nil, err
 	}
 	return m, ex, nil
 }
 
-// checkBatchMemory refuses a batch whose activations would not fit in the
+// checkBatchMemory refuses a batch whose activations (as the Go runtime
+// plans them; ONNX Runtime needs about as much) would not fit in the
 // available memory.
-func checkBatchMemory(ex *infer.GoExecutor, batch int) error {
-	need, err := ex.PlanBytes(batch)
+func checkBatchMemory(m *graph.Model, outputs []string, batch int) error {
+	outs := map[string]*graph.Value{}
+	for _, name := range outputs {
+		outs[name] = m.Graph.Outputs[name]
+	}
+	need, err := runtime.PlanBytes(m.Graph, batch, outs)
 	if err != nil {
 		return err
 	}
@@ -144,7 +250,7 @@ func checkBatchMemory(ex *infer.GoExecutor, batch int) error {
 
 // outputTemperature is --output-temperature or the run's setting.
 func (s *session) outputTemperature() (float64, error) {
-	t := s.run.H.Synthesis.OutputTemperature
+	t := s.h.Synthesis.OutputTemperature
 	if s.c.IsSet("output-temperature") {
 		t = s.c.Float64("output-temperature")
 	}

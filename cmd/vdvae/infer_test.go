@@ -136,6 +136,8 @@ func TestInferenceCommands(t *testing.T) {
 		}
 	}
 
+	testONNX(t, runs, tmp, ok, fails)
+
 	// Unwritable output, another config, a missing run, a bad encoding.
 	file := filepath.Join(tmp, "a-file")
 	os.WriteFile(file, []byte("x"), 0o644)
@@ -146,4 +148,61 @@ func TestInferenceCommands(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "not a trained run") {
 		t.Errorf("missing run: exit %d, %s", code, errs)
 	}
+}
+
+// testONNX exports the tiny run and checks that ONNX Runtime gives the Go
+// runtime's images and figures.
+func testONNX(t *testing.T, runs, tmp string, ok func(...string) string, fails func(string, ...string)) {
+	t.Helper()
+	gen, eval := filepath.Join(tmp, "gen.onnx"), filepath.Join(tmp, "eval.onnx")
+	ok("export", "--out", gen)
+	ok("export", "--graph", "evaluator", "--out", eval)
+	direct := func(args ...string) (int, string, string) { return runCLI(t, args...) }
+	if code, out, errs := direct("check", "--onnx", eval); code != 0 || !strings.Contains(out, "x: float32(N,1,32,32)") {
+		t.Errorf("check --onnx: exit %d: %s%s", code, out, errs)
+	}
+	// Same seed, any batch: the same PNG files as the Go runtime.
+	goDir, ortDir := filepath.Join(tmp, "g-go"), filepath.Join(tmp, "g-ort")
+	ok("generate", "-t", "0.8", "--n", "6", "--batch", "4", "--out", goDir)
+	if code, _, errs := direct("generate", "--onnx", gen, "-t", "0.8", "--n", "6", "--batch", "5",
+		"--out", ortDir, "--quiet"); code != 0 {
+		t.Fatalf("generate --onnx: exit %d: %s", code, errs)
+	}
+	for _, name := range []string{"image-00000.png", "image-00005.png"} {
+		a, _ := os.ReadFile(filepath.Join(goDir, "setting-0", name))
+		b, _ := os.ReadFile(filepath.Join(ortDir, "setting-0", name))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: ONNX Runtime's sample differs from the Go runtime's", name)
+		}
+	}
+	nelbo := func(args ...string) float64 {
+		t.Helper()
+		code, out, errs := direct(append([]string{"reconstruct", "--split", "val", "--limit", "50",
+			"--no-images", "--json", "--quiet"}, args...)...)
+		if code != 0 {
+			t.Fatalf("reconstruct %v: exit %d: %s", args, code, errs)
+		}
+		var r struct {
+			NELBO float64 `json:"nelbo_nats"`
+		}
+		json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &r)
+		return r.NELBO
+	}
+	a, b := nelbo("--runs", runs, "--run", "tiny"), nelbo("--onnx", eval)
+	if math.Abs(a-b) > 1e-4*math.Abs(a) || a == 0 {
+		t.Errorf("NELBO: Go runtime %v, ONNX Runtime %v", a, b)
+	}
+	// The wrong graph, a truncated file.
+	code, _, errs := direct("reconstruct", "--onnx", gen, "--limit", "5")
+	if code != 2 || !strings.Contains(errs, "--graph evaluator") {
+		t.Errorf("reconstruct with the generator: exit %d, %s", code, errs)
+	}
+	data, _ := os.ReadFile(eval)
+	cut := filepath.Join(tmp, "cut.onnx")
+	os.WriteFile(cut, data[:len(data)/2], 0o644)
+	if code, _, errs := direct("check", "--onnx", cut); code != 2 || !strings.Contains(errs, "cut.onnx") {
+		t.Errorf("check of a truncated file: exit %d, %s", code, errs)
+	}
+	// (A missing library is tested in runtime/ort, in a child process: one
+	// process loads one library.)
 }

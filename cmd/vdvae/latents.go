@@ -36,7 +36,8 @@ func divStatsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	h := s.run.H
+	defer s.close()
+	h := s.h
 	frac := h.Synthesis.DivStatsSubsetRatio
 	if c.IsSet("fraction") {
 		frac = c.Float64("fraction")
@@ -46,7 +47,7 @@ func divStatsAction(c *cli.Context) error {
 	}
 	out := c.String("out")
 	if out == "" {
-		out = filepath.Join(s.run.Dir, "latents", "div_stats.npy")
+		out = s.defaultPath("latents", "div_stats.npy")
 	}
 	if err := outFile("out", out); err != nil {
 		return err
@@ -129,7 +130,8 @@ func encodeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	h := s.run.H
+	defer s.close()
+	h := s.h
 	q := h.Synthesis.VariateMasksQuantile
 	if c.IsSet("quantile") {
 		q = c.Float64("quantile")
@@ -139,7 +141,7 @@ func encodeAction(c *cli.Context) error {
 	}
 	out := c.String("out")
 	if out == "" {
-		out = filepath.Join(s.run.Dir, "latents", fmt.Sprintf("encodings_seed_%d.npz", s.seed))
+		out = s.defaultPath("latents", fmt.Sprintf("encodings_seed_%d.npz", s.seed))
 	}
 	if err := outFile("out", out); err != nil {
 		return err
@@ -200,10 +202,11 @@ func decodeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer s.close()
 	if c.IsSet("seed") {
 		return usage(fmt.Errorf("--seed: decode uses the seed stored in the encoding file"))
 	}
-	h := s.run.H
+	h := s.h
 	temp, err := s.outputTemperature()
 	if err != nil {
 		return err
@@ -218,7 +221,7 @@ func decodeAction(c *cli.Context) error {
 	}
 	out := c.String("out")
 	if out == "" {
-		out = filepath.Join(s.run.Dir, "decoded")
+		out = s.defaultPath("decoded")
 	}
 	if err := outDir("out", out); err != nil {
 		return err

@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
 
@@ -20,7 +20,7 @@ func reconstructCommand() *cli.Command {
 			"EMA weights and reports the NELBO (nats per image for binarized MNIST, bits per\n" +
 			"dimension otherwise) and the SSIM. With --quantile Q only the variates ranked\n" +
 			"in the top Q by div-stats come from the posterior, the rest from the prior.",
-		Flags: inferFlags(dataDirFlag, outTempFlag,
+		Flags: inferFlags(append(onnxFlags(), dataDirFlag, outTempFlag,
 			&cli.StringFlag{Name: "split", Value: "test", Usage: "`split` to evaluate: test, val or train"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first `n` images (0: all)"},
 			&cli.Float64Flag{Name: "quantile", Usage: "masked reconstruction: keep the top `q` in (0, 1] " +
@@ -32,7 +32,7 @@ func reconstructCommand() *cli.Command {
 			&cli.BoolFlag{Name: "targets", Usage: "also write the target images"},
 			&cli.BoolFlag{Name: "no-images", Usage: "write no PNG files"},
 			&cli.BoolFlag{Name: "json", Usage: "print the final figures as JSON"},
-		),
+		)...),
 		Action: reconstructAction,
 	}
 }
@@ -52,7 +52,8 @@ func reconstructAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	h := s.run.H
+	defer s.close()
+	h := s.h
 	temp, err := s.outputTemperature()
 	if err != nil {
 		return err
@@ -77,7 +78,7 @@ func reconstructAction(c *cli.Context) error {
 	if !c.Bool("no-images") {
 		out = c.String("out")
 		if out == "" {
-			out = filepath.Join(s.run.Dir, "reconstructions", split)
+			out = s.defaultPath("reconstructions", split)
 			if masked {
 				out += fmt.Sprintf("-q%g", c.Float64("quantile"))
 			}
@@ -111,7 +112,11 @@ func reconstructAction(c *cli.Context) error {
 func (s *session) masks(m *graph.Model, q float64) ([][]float32, error) {
 	path := s.c.String("div-stats")
 	if path == "" {
-		path = filepath.Join(s.run.Dir, "latents", "div_stats.npy")
+		path = s.defaultPath("latents", "div_stats.npy")
+		if s.run == nil {
+			return nil, usage(fmt.Errorf("--quantile with --onnx needs --div-stats FILE " +
+				"(made by vdvae div-stats)"))
+		}
 		if !fileExists(path) {
 			return nil, usage(fmt.Errorf("--quantile needs div-stats, and %s does not exist: run "+
 				"vdvae div-stats --run %s first, or pass --div-stats FILE", path, s.c.String("run")))
@@ -158,7 +163,7 @@ func nelboShort(h *hparams, r *infer.ReconResult) string {
 }
 
 func reportRecon(c *cli.Context, s *session, r *infer.ReconResult, split, out string) error {
-	h := s.run.H
+	h := s.h
 	if c.Bool("json") {
 		v := struct {
 			*infer.ReconResult
@@ -168,7 +173,14 @@ func reportRecon(c *cli.Context, s *session, r *infer.ReconResult, split, out st
 			Checkpoint string  `json:"checkpoint"`
 			Step       int     `json:"checkpoint_step"`
 			EMA        bool    `json:"ema"`
-		}{r, split, r.NELBO(), r.BitsPerDim(r.NELBO()), s.run.Checkpoint, s.run.Step, s.run.EMA}
+		}{r, split, r.NELBO(), r.BitsPerDim(r.NELBO()), "", 0, true}
+		if s.run != nil {
+			v.Checkpoint, v.Step, v.EMA = s.run.Checkpoint, s.run.Step, s.run.EMA
+		} else {
+			v.Checkpoint = s.onnx.Path
+			v.Step, _ = strconv.Atoi(s.onnx.Info.Metadata[infer.MetaStep])
+			v.EMA = s.onnx.Info.Metadata[infer.MetaWeights] == "ema"
+		}
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)

@@ -3,6 +3,7 @@ package onnx
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,9 +33,16 @@ func TestExportsPassONNXChecker(t *testing.T) {
 	for _, c := range onnxtest.Ops(t) {
 		write(c)
 	}
+	modes := []graph.Options{{Mode: graph.ModeGenerate}, {Mode: graph.ModeEval},
+		{Mode: graph.ModeEval, Masked: true}, {Mode: graph.ModeDecode}}
 	for _, m := range onnxtest.Models() {
 		_, c := m.Build(t)
 		write(c)
+		for i, opt := range modes {
+			_, c := m.BuildMode(t, opt)
+			c.Name = fmt.Sprintf("%s-mode%d", c.Name, i)
+			write(c)
+		}
 	}
 	onnxtest.Check(t, paths...)
 }

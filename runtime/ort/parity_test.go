@@ -53,6 +53,36 @@ func TestModelsMatchGoRuntimes(t *testing.T) {
 	}
 }
 
+// TestInferenceGraphsMatchGoRuntimes does the same for the generator, the
+// masked evaluator (every output, posterior statistics included) and the
+// decoder of each parity model.
+func TestInferenceGraphsMatchGoRuntimes(t *testing.T) {
+	modes := []graph.Options{{Mode: graph.ModeGenerate}, {Mode: graph.ModeEval, Masked: true},
+		{Mode: graph.ModeDecode}}
+	for _, m := range onnxtest.Models() {
+		for _, opt := range modes {
+			t.Run(fmt.Sprintf("%s/mode%d", m.Name, opt.Mode), func(t *testing.T) {
+				_, c := m.BuildMode(t, opt)
+				s := openCase(t, c)
+				for _, batch := range []int{1, 7} {
+					feeds := c.Feed(batch, uint64(200+batch))
+					got := runSession(t, s, c, feeds, batch)
+					want := runGo(t, "cpu", c, feeds, batch)
+					for _, name := range c.Outputs {
+						rel := 0.0
+						if name == graph.OutRecon {
+							rel = reconRel
+						}
+						if i, ok := closeAll(got[name], want[name], modelAbs, rel); !ok {
+							t.Errorf("batch %d: %s[%d]: ort %v, cpu %v", batch, name, i, got[name][i], want[name][i])
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestOpsMatchReference runs every lowering rule's small graph in ONNX
 // Runtime and in runtime/ref, including values that probe overflow and
 // every case of the mixture NLL.

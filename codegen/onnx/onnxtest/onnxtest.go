@@ -183,6 +183,50 @@ func (m Model) Build(tb testing.TB) (*graph.Model, Case) {
 	return gm, Case{Name: m.Name, Graph: gm.Graph, Outputs: ModelOutputs, Weights: w, Feed: feed}
 }
 
+// BuildMode builds one of the inference graphs of a model configuration
+// (graph.Build with opt) as a Case computing every output of that graph.
+// Its inputs are drawn by name: images as Build draws them, noise from
+// N(0, 1), masks of 0 and 1 (both present), temperatures in [0.5, 1.2),
+// posterior means from N(0, 1) and stds in [0.1, 1.6).
+func (m Model) BuildMode(tb testing.TB, opt graph.Options) (*graph.Model, Case) {
+	tb.Helper()
+	gm, err := graph.Build(m.H, opt)
+	if err != nil {
+		tb.Fatalf("%s: %v", m.Name, err)
+	}
+	_, base := m.Build(tb)
+	feed := func(n int, seed uint64) map[string][]float32 {
+		rng := rand.New(rand.NewPCG(seed, 98))
+		feeds := map[string][]float32{}
+		if _, ok := gm.Graph.Inputs[graph.InX]; ok {
+			feeds[graph.InX] = base.Feed(n, seed)[graph.InX]
+		}
+		for _, name := range gm.Graph.InputNames() {
+			if name == graph.InX {
+				continue
+			}
+			size := gm.Graph.Inputs[name].Shape.Bind(n).Size()
+			d := make([]float32, size)
+			for i := range d {
+				switch {
+				case strings.HasPrefix(name, "mask."):
+					d[i] = float32(i % 2)
+				case name == graph.InTemperature:
+					d[i] = float32(0.5 + 0.7*rng.Float64())
+				case strings.HasPrefix(name, "post_std."):
+					d[i] = float32(0.1 + 1.5*rng.Float64())
+				default:
+					d[i] = float32(rng.NormFloat64())
+				}
+			}
+			feeds[name] = d
+		}
+		return feeds
+	}
+	return gm, Case{Name: m.Name, Graph: gm.Graph, Outputs: gm.Graph.OutputNames(), Weights: base.Weights,
+		Feed: feed}
+}
+
 // Normal returns n draws of N(0, scale^2).
 func Normal(rng *rand.Rand, n int, scale float64) []float32 {
 	d := make([]float32, n)

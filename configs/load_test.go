@@ -45,6 +45,7 @@ var presetFacts = []struct {
 	{"imagenet64_compact", 53, 84, 64, 3, 8, 32, 32, 32, 32, 32, 800000, 750000, "std", 64},
 	{"mnist_cpu", 4, 4, 32, 1, 8, 16, 32, 32, 8, 32, 5000, 20000, "std", 128},
 	{"fashion_mnist_cpu", 4, 4, 32, 1, 8, 16, 32, 32, 8, 32, 5000, 20000, "std", 128},
+	{"cifar10_cpu", 4, 4, 32, 3, 8, 16, 32, 32, 8, 32, 5000, 20000, "std", 128},
 }
 
 func TestPresetsListsEveryFile(t *testing.T) {

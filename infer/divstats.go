@@ -2,6 +2,7 @@ package infer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -99,6 +100,10 @@ func DivStatsArray(stats [][]float64) npy.Array {
 // ReadDivStats reads a div-stats file made for m's groups.
 func ReadDivStats(path string, m *graph.Model) ([][]float64, error) {
 	a, err := npy.ReadNPYFile(path)
+	if errors.Is(err, npy.ErrUnsupported) {
+		return nil, badInput("div-stats: %w (a numpy array can be saved as float32 with "+
+			"np.save(path, a.astype(np.float32)))", err)
+	}
 	if err != nil {
 		return nil, badInput("div-stats: %w", err)
 	}
@@ -116,21 +121,38 @@ func ReadDivStats(path string, m *graph.Model) ([][]float64, error) {
 			"in %d groups: it was made for another model; run vdvae div-stats again", path,
 			len(flat), a.Shape, total, len(m.Groups))
 	}
+	if want := divStatsShape(m); fmt.Sprint(a.Shape) != fmt.Sprint(want) {
+		return nil, badInput("div-stats file %s has shape %v, want %v (latent groups, variates) as "+
+			"vdvae div-stats writes it", path, a.Shape, want)
+	}
 	out := make([][]float64, len(m.Groups))
 	off := 0
 	for i, g := range m.Groups {
 		out[i] = make([]float64, g.Variates)
 		for v := range out[i] {
 			x := float64(flat[off+v])
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, badInput("div-stats file %s holds a non-finite value (group %d, variate %d)",
-					path, i, v)
+			if math.IsNaN(x) || math.IsInf(x, 0) || x < -1e-6 {
+				return nil, badInput("div-stats file %s holds %g (group %d, variate %d); KL rates are "+
+					"finite and not negative", path, x, i, v)
 			}
 			out[i][v] = x
 		}
 		off += g.Variates
 	}
 	return out, nil
+}
+
+// divStatsShape is the shape DivStatsArray gives m's statistics.
+func divStatsShape(m *graph.Model) []int {
+	total, uniform := 0, true
+	for _, g := range m.Groups {
+		total += g.Variates
+		uniform = uniform && g.Variates == m.Groups[0].Variates
+	}
+	if uniform {
+		return []int{len(m.Groups), m.Groups[0].Variates}
+	}
+	return []int{total}
 }
 
 // Masks keeps the variates whose statistic is above the (1 - quantile)

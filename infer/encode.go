@@ -3,7 +3,9 @@ package infer
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
+	"unicode"
 
 	"vdvae/configs"
 	"vdvae/graph"
@@ -25,6 +27,8 @@ import (
 //	seed          () int64      the seed of the posterior and prior noise
 //	quantile      () float32    the div-stats quantile of the masks
 //	split         () str        the split the images come from
+//	weights, step () str, int64 which weights encoded them (ema or raw) and
+//	              the checkpoint's step
 //
 // The posterior statistics of group G depend on the latents drawn for the
 // groups before it, which use the posterior noise of the image's index and
@@ -38,7 +42,11 @@ type EncodeOptions struct {
 	Quantile     float64
 	Masks        [][]float32
 	Split        string
-	Progress     func(done, total int)
+	// Weights ("ema" or "raw") and Step record which weights encoded the
+	// images; decode compares them with its own.
+	Weights  string
+	Step     int
+	Progress func(done, total int)
 }
 
 // Encode returns the encoding arrays of ds's images. m is the masked
@@ -101,6 +109,8 @@ func Encode(ctx context.Context, m *graph.Model, ex Executor, ds *data.Dataset,
 		{Name: "seed", Data: []int64{int64(opt.Seed)}},
 		{Name: "quantile", Data: []float32{float32(opt.Quantile)}},
 		{Name: "split", Data: []string{opt.Split}},
+		{Name: "weights", Data: []string{opt.Weights}},
+		{Name: "step", Data: []int64{int64(opt.Step)}},
 	}
 	for g, grp := range m.Groups {
 		k := len(kept[g])
@@ -154,6 +164,10 @@ type Encoding struct {
 	// pruned variates; Masks the groups' variate masks.
 	Means, Stds [][]float32
 	Masks       [][]float32
+	// Weights and Step say which weights made the encoding ("" and -1 when
+	// the file does not say).
+	Weights string
+	Step    int
 }
 
 // ReadEncoding reads an encoding file made for m's model.
@@ -170,7 +184,8 @@ func ReadEncoding(path string, m *graph.Model) (*Encoding, error) {
 		return a, nil
 	}
 	e := &Encoding{}
-	if err := e.readHeader(path, m.H, get); err != nil {
+	find := func(name string) (npy.Array, bool) { return npy.Find(arrays, name) }
+	if err := e.readHeader(path, m.H, get, find); err != nil {
 		return nil, err
 	}
 	n := len(e.IDs)
@@ -181,6 +196,12 @@ func ReadEncoding(path string, m *graph.Model) (*Encoding, error) {
 		e.Masks = append(e.Masks, make([]float32, grp.Variates))
 		va, ok := npy.Find(arrays, fmt.Sprintf("variates.%d", g))
 		if !ok {
+			for _, kind := range []string{"mean", "std"} {
+				if _, has := npy.Find(arrays, fmt.Sprintf("%s.%d", kind, g)); has {
+					return nil, badInput("%s has %s.%d but no variates.%d saying which variates it holds",
+						path, kind, g, g)
+				}
+			}
 			continue // no kept variate in this group
 		}
 		if err := e.readGroup(path, g, grp, va, get); err != nil {
@@ -190,7 +211,8 @@ func ReadEncoding(path string, m *graph.Model) (*Encoding, error) {
 	return e, nil
 }
 
-func (e *Encoding) readHeader(path string, h *configs.Hparams, get func(string) (npy.Array, error)) error {
+func (e *Encoding) readHeader(path string, h *configs.Hparams, get func(string) (npy.Array, error),
+	find func(string) (npy.Array, bool)) error {
 	ha, err := get("hparams")
 	if err != nil {
 		return err
@@ -214,6 +236,9 @@ func (e *Encoding) readHeader(path string, h *configs.Hparams, get func(string) 
 	if e.IDs, ok = ia.Data.([]string); !ok || len(ia.Shape) != 1 {
 		return badInput("%s: ids must be a 1-d string array", path)
 	}
+	if len(e.IDs) == 0 {
+		return badInput("%s holds no images", path)
+	}
 	if err := checkIDs(path, e.IDs); err != nil {
 		return err
 	}
@@ -233,6 +258,17 @@ func (e *Encoding) readHeader(path string, h *configs.Hparams, get func(string) 
 		return badInput("%s: seed must be one int64", path)
 	}
 	e.Seed = uint64(seed[0])
+	e.Step = -1
+	if a, ok := find("weights"); ok {
+		if w, ok := a.Data.([]string); ok && len(w) == 1 {
+			e.Weights = w[0]
+		}
+	}
+	if a, ok := find("step"); ok {
+		if st, ok := a.Data.([]int64); ok && len(st) == 1 {
+			e.Step = int(st[0])
+		}
+	}
 	return nil
 }
 
@@ -261,6 +297,12 @@ func (e *Encoding) readGroup(path string, g int, grp graph.LatentGroup, va npy.A
 			return badInput("%s: %s.%d has shape %v and type %s, want float32 %v", path, kind, g,
 				a.Shape, a.DType(), want)
 		}
+		for j, v := range src {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) || (kind == "std" && v < 0) {
+				return badInput("%s: %s.%d holds %g at element %d; posterior statistics are finite "+
+					"and stds not negative", path, kind, g, v, j)
+			}
+		}
 		dst := e.Means[g]
 		if kind == "std" {
 			dst = e.Stds[g]
@@ -283,6 +325,7 @@ func (e *Encoding) readGroup(path string, g int, grp graph.LatentGroup, va npy.A
 type DecodeOptions struct {
 	Batch             int
 	OutputTemperature float64
+	Mean              bool
 	Images            func(first int, imgs *train.Images) error
 	Progress          func(done, total int)
 }
@@ -299,7 +342,7 @@ func Decode(ctx context.Context, m *graph.Model, ex Executor, e *Encoding, opt D
 	if err := f.setMasks(e.Masks); err != nil {
 		return err
 	}
-	sampler := &train.Sampler{H: m.H, Temperature: opt.OutputTemperature,
+	sampler := &train.Sampler{H: m.H, Temperature: opt.OutputTemperature, Mean: opt.Mean,
 		Noise: train.Noise{Seed: e.Seed, Stream: train.StreamOutput}}
 	for first := 0; first < len(e.IDs); first += batch {
 		if err := ctx.Err(); err != nil {
@@ -345,7 +388,8 @@ func decodeBatch(m *graph.Model, ex Executor, e *Encoding, f *feeds, s *train.Sa
 func checkIDs(path string, ids []string) error {
 	seen := make(map[string]bool, len(ids))
 	for i, id := range ids {
-		if id == "" || id == "." || id == ".." || len(id) > 200 || strings.ContainsAny(id, "/\\\x00") {
+		if id == "" || id == "." || id == ".." || len(id) > 200 || strings.ContainsAny(id, "/\\") ||
+			strings.ContainsFunc(id, unicode.IsControl) {
 			return badInput("%s: image id %d (%q) cannot name a file", path, i, id)
 		}
 		if seen[id] {

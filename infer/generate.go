@@ -20,6 +20,8 @@ type GenOptions struct {
 	Temperatures []float64
 	// OutputTemperature scales the output distribution's sampling.
 	OutputTemperature float64
+	// Mean gives the output distribution's mean instead of a sample.
+	Mean bool
 	// Images receives each batch of samples; first is the index of its
 	// first image.
 	Images func(first int, imgs *train.Images) error
@@ -55,7 +57,7 @@ func Generate(ctx context.Context, m *graph.Model, ex Executor, opt GenOptions) 
 	}
 	batch := min(opt.Batch, opt.N)
 	f := newFeeds(m, batch, false, false)
-	sampler := &train.Sampler{H: m.H, Temperature: opt.OutputTemperature,
+	sampler := &train.Sampler{H: m.H, Temperature: opt.OutputTemperature, Mean: opt.Mean,
 		Noise: train.Noise{Seed: opt.Seed, Stream: train.StreamOutput}}
 	prior := train.Noise{Seed: opt.Seed, Stream: train.StreamPrior}
 	for first := 0; first < opt.N; first += batch {

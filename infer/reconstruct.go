@@ -24,6 +24,9 @@ type ReconOptions struct {
 	// OutputTemperature scales the output distribution's sampling (1 for
 	// the model's own distribution).
 	OutputTemperature float64
+	// Mean writes the output distribution's mean instead of a sample (see
+	// train.Sampler); the SSIM is then the mean's.
+	Mean bool
 	// Images, when set, receives every batch's targets and reconstructions
 	// (first is the index of the batch's first image).
 	Images func(first int, targets, recons *train.Images) error
@@ -160,7 +163,7 @@ func Reconstruct(ctx context.Context, m *graph.Model, ex Executor, ds *data.Data
 	h, L := m.H, len(m.Groups)
 	res := &ReconResult{Dims: m.Dims}
 	res.GroupKL = make([]float64, L)
-	sampler := &train.Sampler{H: h, Temperature: opt.OutputTemperature,
+	sampler := &train.Sampler{H: h, Temperature: opt.OutputTemperature, Mean: opt.Mean,
 		Noise: train.Noise{Seed: opt.Seed, Stream: train.StreamOutput}}
 	var ssimSum float64
 	for {

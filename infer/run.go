@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"vdvae/configs"
 	"vdvae/graph"
@@ -44,13 +45,21 @@ type OpenOptions struct {
 
 // Open loads the run in dir.
 func Open(dir string, opt OpenOptions) (*Run, error) {
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		if err == nil || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return nil, badInput("%s is not a trained run: no such folder (train one with vdvae "+
+				"train, or pass --runs with the folder that holds it)", dir)
+		}
+		return nil, badInput("run folder %s: %w", dir, unwrapPath(err))
+	}
 	hpath := filepath.Join(dir, train.HparamsFile)
 	if _, err := os.Stat(hpath); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, badInput("%s is not a trained run: it has no %s (train one with "+
 				"vdvae train, or pass --runs with the folder that holds it)", dir, train.HparamsFile)
 		}
-		return nil, fmt.Errorf("infer: %w", err)
+		return nil, badInput("run %s: %w", dir, unwrapPath(err))
 	}
 	h, err := configs.Load(hpath, nil)
 	if err != nil {
@@ -102,7 +111,8 @@ func (r *Run) load(path string) (*checkpoint.Checkpoint, error) {
 		return nil, badInput("run %s has no checkpoint yet; train it first (vdvae train)", r.Dir)
 	}
 	if err != nil {
-		return nil, err
+		return nil, badInput("%w; every checkpoint of run %s is unreadable: restore one, or train "+
+			"the run again", err, r.Dir)
 	}
 	r.Checkpoint = path
 	return ck, nil
@@ -161,4 +171,12 @@ func (e inputError) Is(target error) bool { return target == ErrInput }
 // badInput formats an input error; the text starts with "infer: ".
 func badInput(format string, args ...any) error {
 	return inputError{fmt.Errorf("infer: "+format, args...)}
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

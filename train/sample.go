@@ -63,6 +63,11 @@ type Sampler struct {
 	H           *configs.Hparams
 	Temperature float64 // the output temperature (1 samples the model's distribution)
 	Noise       Noise
+	// Mean, when set, gives the distribution's mean instead of a sample:
+	// Bernoulli probabilities, or for the mixture the mean of its most
+	// probable component (with the colour link and clipping). It draws no
+	// noise.
+	Mean bool
 }
 
 // Sample draws n images from logits (N, K, R, R); image i uses the noise of
@@ -98,12 +103,15 @@ func (s *Sampler) SampleAt(logits []float32, idx []int) *Images {
 					logit[j] = float64(logits[(i*k+j)*r*r+pos])
 				}
 				if binaryData(s.H) {
-					if rng.Float64() < sigmoid(logit[0]) {
+					p := sigmoid(logit[0])
+					if s.Mean {
+						img[y*ow+x] = float32(p)
+					} else if rng.Float64() < p {
 						img[y*ow+x] = 1
 					}
 					continue
 				}
-				v := px.sample(logit, rng.Float64)
+				v := px.sample(logit, rng.Float64, s.Mean)
 				for ch := 0; ch < c; ch++ {
 					img[(ch*oh+y)*ow+x] = float32(v[ch])
 				}
@@ -142,10 +150,13 @@ func uniform(f func() float64) float64 { return 1e-5 + (1-2e-5)*f() }
 // sample returns the pixel's channel values. logit holds the pixel's
 // M(3C+1) logits: M mixture logits, then per channel M means, M scale
 // parameters and M coefficients.
-func (p *molPixel) sample(logit []float64, rnd func() float64) []float64 {
+func (p *molPixel) sample(logit []float64, rnd func() float64, mean bool) []float64 {
 	best, bestV := 0, math.Inf(-1)
 	for j := 0; j < p.m; j++ {
-		g := -math.Log(-math.Log(uniform(rnd)))
+		g := 0.0
+		if !mean {
+			g = -math.Log(-math.Log(uniform(rnd)))
+		}
 		if v := logit[j]/p.temp + g; v > bestV {
 			best, bestV = j, v
 		}
@@ -153,8 +164,11 @@ func (p *molPixel) sample(logit []float64, rnd func() float64) []float64 {
 	var raw, coef [3]float64
 	for ch := 0; ch < p.c; ch++ {
 		base := p.m + 3*p.m*ch
-		u := uniform(rnd)
-		raw[ch] = logit[base+best] + p.scale(logit[base+p.m+best])*p.temp*(math.Log(u)-math.Log(1-u))
+		raw[ch] = logit[base+best]
+		if !mean {
+			u := uniform(rnd)
+			raw[ch] += p.scale(logit[base+p.m+best]) * p.temp * (math.Log(u) - math.Log(1-u))
+		}
 		coef[ch] = math.Tanh(logit[base+2*p.m+best])
 	}
 	x := p.v[:p.c]

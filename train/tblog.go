@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"time"
 
 	"vdvae/configs"
 	"vdvae/internal/imageio"
@@ -31,7 +32,12 @@ type tbLog struct {
 	h          *configs.Hparams
 	dims       int
 	out        io.Writer
+	lastFlush  time.Time
 }
+
+// tbFlushEvery bounds how long logged steps wait in memory: a killed run
+// loses at most this much of its TensorBoard curves.
+const tbFlushEvery = 10 * time.Second
 
 func openTB(runDir string, h *configs.Hparams, dims int, out io.Writer) *tbLog {
 	l := &tbLog{h: h, dims: dims, out: out}
@@ -83,7 +89,12 @@ func (l *tbLog) step(st StepStats, skips int) {
 	m := map[string]float64{"loss": st.Loss, "grad_norm": st.GradNorm, "lr": st.LR,
 		"beta": st.Beta, "skips": float64(skips)}
 	l.losses(m, st.Recon, st.KL, st.GroupKL)
-	if err := l.train.Scalars(int64(st.Step), finiteOnly(m)); err != nil {
+	err := l.train.Scalars(int64(st.Step), finiteOnly(m))
+	if err == nil && time.Since(l.lastFlush) >= tbFlushEvery {
+		err = l.train.Flush()
+		l.lastFlush = time.Now()
+	}
+	if err != nil {
 		l.fail(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -64,13 +65,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "vdvae:", err)
+	msg := err.Error()
+	if msg == context.Canceled.Error() {
+		msg = "interrupted; every file written so far is complete"
+	}
+	fmt.Fprintln(stderr, "vdvae:", msg)
 	var ue usageError
 	switch {
 	case errors.As(err, &ue), errors.Is(err, configs.ErrInvalid):
 		return exitUsage
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
+	case strings.HasPrefix(err.Error(), "Required flag"):
+		return exitUsage
 	}
 	return exitFailure
 }

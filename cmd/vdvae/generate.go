@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
@@ -25,11 +26,11 @@ func generateCommand() *cli.Command {
 			"one value per top-down level ([1.0, 0.9, 0.8, 0.7]). Without --temperature the\n" +
 			"run's synthesis.temperature_settings are used. The same --seed gives the same\n" +
 			"images at any --batch.",
-		Flags: inferFlags(append(onnxFlags(), outTempFlag,
+		Flags: inferFlags(append(onnxFlags(), outTempFlag, meanFlag,
 			&cli.StringSliceFlag{Name: "temperature", Aliases: []string{"t"},
 				Usage: "temperature `setting` (repeatable), e.g. 0.8 or '[linear, 0.7, 0.9]'"},
-			&cli.IntFlag{Name: "n", Usage: "images per setting (default: synthesis.batch_size x " +
-				"synthesis.n_generation_batches)"},
+			&cli.IntFlag{Name: "n", Usage: "images per setting",
+				DefaultText: "synthesis.batch_size x synthesis.n_generation_batches"},
 			&cli.StringFlag{Name: "out", Usage: "output `dir` (default: <run>/generated)"},
 			&cli.BoolFlag{Name: "grid-only", Usage: "write only the grid PNG of each setting"},
 		)...),
@@ -49,6 +50,10 @@ func temperatureSettings(c *cli.Context, h *configs.Hparams) ([]configs.Temperat
 	}
 	out := make([]configs.TemperatureSetting, len(raw))
 	for i, r := range raw {
+		if strings.TrimSpace(r) == "" {
+			return nil, usage(fmt.Errorf("--temperature is empty: give a number, [linear, FROM, TO] " +
+				"or a list of one number per level"))
+		}
 		if err := yaml.Unmarshal([]byte(r), &out[i]); err != nil {
 			return nil, usage(fmt.Errorf("--temperature %q: want a number, [linear, FROM, TO] or a "+
 				"list of one number per level: %v", r, err))
@@ -98,6 +103,9 @@ func generateAction(c *cli.Context) error {
 	if err := outDir("out", out); err != nil {
 		return err
 	}
+	if err := cleanStale(s.out, out, "grid-setting-*.png", "setting-*/image-*.png"); err != nil {
+		return err
+	}
 	m, ex, err := s.model(graph.Options{Mode: graph.ModeGenerate}, graph.OutLogits)
 	if err != nil {
 		return err
@@ -113,7 +121,7 @@ func generateAction(c *cli.Context) error {
 		}
 		var all []image.Image
 		opt := infer.GenOptions{N: n, Batch: s.batch, Seed: s.seed, Temperatures: levels[i],
-			OutputTemperature: temp,
+			OutputTemperature: temp, Mean: c.Bool("mean"),
 			Images: func(first int, b *train.Images) error {
 				imgs, err := infer.ToImages(h, b)
 				if err != nil {

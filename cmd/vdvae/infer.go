@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -30,12 +31,15 @@ var (
 	ckFlag  = &cli.StringFlag{Name: "checkpoint",
 		Usage: "checkpoint `file` to load (default: the run's newest intact checkpoint)"}
 	backendFlag = &cli.StringFlag{Name: "backend", Value: "cpu", Usage: "compute backend: cpu or ref"}
-	batchFlag   = &cli.IntFlag{Name: "batch", Usage: "images per batch (default: synthesis.batch_size)"}
-	seedFlag    = &cli.Uint64Flag{Name: "seed", Usage: "seed of all noise (default: run.seed)"}
+	batchFlag   = &cli.IntFlag{Name: "batch", Usage: "images per batch",
+		DefaultText: "synthesis.batch_size"}
+	seedFlag    = &cli.Uint64Flag{Name: "seed", Usage: "seed of all noise", DefaultText: "run.seed"}
 	dataDirFlag = &cli.StringFlag{Name: "data-dir",
 		Usage: "`dir` with the dataset files (default: searched, see README)"}
 	outTempFlag = &cli.Float64Flag{Name: "output-temperature",
-		Usage: "temperature of the output distribution (default: synthesis.output_temperature)"}
+		Usage: "temperature of the output distribution", DefaultText: "synthesis.output_temperature"}
+	meanFlag = &cli.BoolFlag{Name: "mean", Usage: "write the output distribution's mean (Bernoulli " +
+		"probabilities; the mixture's most probable component) instead of a sample"}
 	quietFlag = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar"}
 )
 
@@ -69,11 +73,20 @@ type session struct {
 	out   io.Writer
 }
 
+// maxBatch bounds --batch far above what memory allows, so that sizes
+// computed from it cannot overflow.
+const maxBatch = 1 << 20
+
 // openSession opens --run (or --onnx) with the common flags.
 func openSession(c *cli.Context) (*session, error) {
 	if c.Args().Present() {
-		return nil, usage(fmt.Errorf("unexpected argument %q: %s takes flags only", c.Args().First(),
-			c.Command.Name))
+		hint := ""
+		if !c.IsSet("run") && !strings.HasPrefix(c.Args().First(), "-") {
+			hint = fmt.Sprintf("; to name the run, use --run %s (flags go before any argument)",
+				c.Args().First())
+		}
+		return nil, usage(fmt.Errorf("unexpected argument %q: %s takes flags only%s", c.Args().First(),
+			c.Command.Name, hint))
 	}
 	name := c.String("backend") // export has no --backend
 	if name == "" {
@@ -90,6 +103,9 @@ func openSession(c *cli.Context) (*session, error) {
 		}
 	}
 	s := &session{c: c, be: be, out: c.App.Writer}
+	if c.Bool("json") {
+		s.out = c.App.ErrWriter // stdout holds only the JSON
+	}
 	if c.String("onnx") != "" {
 		err = s.openONNX(config)
 	} else {
@@ -102,8 +118,8 @@ func openSession(c *cli.Context) (*session, error) {
 	if c.IsSet("batch") {
 		s.batch = c.Int("batch")
 	}
-	if s.batch < 1 {
-		return nil, usage(fmt.Errorf("--batch must be at least 1, not %d", s.batch))
+	if s.batch < 1 || s.batch > maxBatch {
+		return nil, usage(fmt.Errorf("--batch must be from 1 to %d, not %d", maxBatch, s.batch))
 	}
 	if c.IsSet("seed") {
 		s.seed = c.Uint64("seed")
@@ -130,6 +146,11 @@ func (s *session) openRun(config *configs.Hparams) error {
 	}
 	s.run, s.h = r, r.H
 	fmt.Fprintf(s.out, "run %s: step %d, %s from %s\n", r.Dir, r.Step, r.WeightsName(), r.Checkpoint)
+	if left := math.Pow(r.H.Train.EmaDecay, float64(r.Step)); r.EMA && left > 0.01 {
+		fmt.Fprintf(c.App.ErrWriter, "note: after %d steps at train.ema_decay %g the EMA weights still "+
+			"hold %.0f%% of their initial values; --raw uses the trained weights\n", r.Step,
+			r.H.Train.EmaDecay, 100*left)
+	}
 	return nil
 }
 
@@ -254,16 +275,51 @@ func (s *session) outputTemperature() (float64, error) {
 	if s.c.IsSet("output-temperature") {
 		t = s.c.Float64("output-temperature")
 	}
-	if !(t > 0) {
-		return 0, usage(fmt.Errorf("--output-temperature must be positive, not %g", t))
+	if !(t > 0) || math.IsInf(t, 0) {
+		return 0, usage(fmt.Errorf("--output-temperature must be positive and finite, not %g", t))
 	}
 	return t, nil
 }
 
-// signalContext cancels on an interrupt; output files are written
-// atomically, so a stopped command leaves only whole files.
+// signalContext cancels on an interrupt, termination, a closed terminal or
+// a closed output pipe; output files are written atomically, so a stopped
+// command leaves only whole files. A second signal ends the process at
+// once.
 func signalContext(c *cli.Context) (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP,
+		syscall.SIGPIPE)
+	go func() {
+		<-ctx.Done()
+		stop() // restore the default action for the next signal
+	}()
+	return ctx, stop
+}
+
+// cleanStale removes, from dir, files an earlier run of the same command
+// wrote under the names this run writes (pattern is a filepath.Match
+// pattern, e.g. "image-*.png"), so that the folder shows one run only.
+// Other files are left alone.
+func cleanStale(w io.Writer, dir string, patterns ...string) error {
+	n := 0
+	for _, p := range patterns {
+		m, err := filepath.Glob(filepath.Join(dir, p))
+		if err != nil {
+			return err
+		}
+		for _, f := range m {
+			if st, err := os.Lstat(f); err != nil || !st.Mode().IsRegular() {
+				continue
+			}
+			if err := os.Remove(f); err != nil {
+				return err
+			}
+			n++
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "removed %d files of an earlier run from %s\n", n, dir)
+	}
+	return nil
 }
 
 // outDir creates dir (and parents) and checks that files can be made in it.

@@ -7,9 +7,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"vdvae/internal/npy"
 	"vdvae/internal/testhp"
 	"vdvae/train"
 )
@@ -138,13 +140,47 @@ func TestInferenceCommands(t *testing.T) {
 
 	testONNX(t, runs, tmp, ok, fails)
 
+	// --json prints only JSON on stdout.
+	code, out, _ := runCLI(t, "reconstruct", "--runs", runs, "--run", "tiny", "--limit", "3", "--json",
+		"--no-images", "--quiet")
+	var any map[string]any
+	if err := json.Unmarshal([]byte(out), &any); code != 0 || err != nil || any["step"] != 4.0 {
+		t.Errorf("reconstruct --json: exit %d, %v, step %v:\n%s", code, err, any["step"], out)
+	}
+	fails("--batch", "reconstruct", "--batch", "9223372036854775807", "--limit", "3")
+	fails("--temperature is empty", "generate", "-t", "", "--n", "1")
+	fails("finite", "generate", "-t", "1", "--n", "1", "--output-temperature", "inf")
+	fails("--in", "decode")
+	fails("use --run tiny", "div-stats", "tiny")
+	code, _, errs := runCLI(t, "reconstruct", "--runs", runs, "--run", filepath.Join(runs, "tiny", "hparams.yaml"))
+	if code != 2 || !strings.Contains(errs, "not a trained run") {
+		t.Errorf("--run naming a file: exit %d, %s", code, errs)
+	}
+	// An encoding whose std is not finite is refused, naming the array.
+	arrays, err := npy.ReadNPZFile(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range arrays {
+		if a.Name == "std.2" {
+			d := slices.Clone(a.Data.([]float32))
+			d[0] = float32(math.Inf(1))
+			arrays[i].Data = d
+		}
+	}
+	bad := filepath.Join(tmp, "bad.npz")
+	if err := npy.WriteNPZFile(bad, arrays); err != nil {
+		t.Fatal(err)
+	}
+	fails("std.2", "decode", "--in", bad)
+
 	// Unwritable output, another config, a missing run, a bad encoding.
 	file := filepath.Join(tmp, "a-file")
 	os.WriteFile(file, []byte("x"), 0o644)
 	fails("--out", "generate", "-t", "1", "--n", "1", "--out", filepath.Join(file, "sub"))
 	fails("another config", "reconstruct", "--config", "mnist_cpu", "--limit", "7")
 	fails("zip", "decode", "--in", file)
-	code, _, errs := runCLI(t, "reconstruct", "--runs", runs, "--run", "nope")
+	code, _, errs = runCLI(t, "reconstruct", "--runs", runs, "--run", "nope")
 	if code != 2 || !strings.Contains(errs, "not a trained run") {
 		t.Errorf("missing run: exit %d, %s", code, errs)
 	}

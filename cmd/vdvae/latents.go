@@ -23,8 +23,8 @@ func divStatsCommand() *cli.Command {
 			"reconstruction and encoding rank variates by it.",
 		Flags: inferFlags(dataDirFlag,
 			&cli.StringFlag{Name: "split", Value: "train", Usage: "`split` to average over"},
-			&cli.Float64Flag{Name: "fraction", Usage: "fraction in (0, 1] of the split to use " +
-				"(default: synthesis.div_stats_subset_ratio)"},
+			&cli.Float64Flag{Name: "fraction", Usage: "fraction in (0, 1] of the split to use",
+				DefaultText: "synthesis.div_stats_subset_ratio"},
 			&cli.StringFlag{Name: "out", Usage: "output `file` (default: <run>/latents/div_stats.npy)"},
 		),
 		Action: divStatsAction,
@@ -112,11 +112,11 @@ func encodeCommand() *cli.Command {
 		Flags: inferFlags(dataDirFlag,
 			&cli.StringFlag{Name: "split", Value: "train", Usage: "`split` to encode"},
 			&cli.IntFlag{Name: "limit", Usage: "encode only the first `n` images (0: all)"},
-			&cli.Float64Flag{Name: "quantile", Usage: "keep the top `q` in (0, 1] of variates " +
-				"(default: synthesis.variate_masks_quantile)"},
+			&cli.Float64Flag{Name: "quantile", Usage: "keep the top `q` in (0, 1] of variates",
+				DefaultText: "synthesis.variate_masks_quantile"},
 			&cli.StringFlag{Name: "div-stats", Usage: "div-stats `file` (default: <run>/latents/div_stats.npy)"},
 			&cli.StringFlag{Name: "out", Usage: "output `file` (default: " +
-				"<run>/latents/encodings_seed_<seed>.npz)"},
+				"<run>/latents/encodings_<split>_seed_<seed>.npz)"},
 		),
 		Action: encodeAction,
 	}
@@ -141,7 +141,7 @@ func encodeAction(c *cli.Context) error {
 	}
 	out := c.String("out")
 	if out == "" {
-		out = s.defaultPath("latents", fmt.Sprintf("encodings_seed_%d.npz", s.seed))
+		out = s.defaultPath("latents", fmt.Sprintf("encodings_%s_seed_%d.npz", c.String("split"), s.seed))
 	}
 	if err := outFile("out", out); err != nil {
 		return err
@@ -165,7 +165,7 @@ func encodeAction(c *cli.Context) error {
 	}
 	fmt.Fprintf(s.out, "encoding %s images from %s\n", split, dir)
 	opt := infer.EncodeOptions{Batch: s.batch, Limit: c.Int("limit"), Seed: s.seed, Quantile: q,
-		Masks: masks, Split: split}
+		Masks: masks, Split: split, Weights: weightsName(s.run), Step: s.run.Step}
 	if bar := progress(c, "encode"); bar != nil {
 		opt.Progress = func(done, total int) { bar(done, total, "") }
 	}
@@ -189,8 +189,8 @@ func decodeCommand() *cli.Command {
 		Description: "Decodes every image of --in with the run's model: kept variates from the\n" +
 			"stored posterior, the others from the prior, with the noise of the encoding's seed,\n" +
 			"so the images equal vdvae reconstruct's masked reconstructions of the same images.",
-		Flags: inferFlags(outTempFlag,
-			&cli.StringFlag{Name: "in", Required: true, Usage: "encoding `file` (.npz from vdvae encode)"},
+		Flags: inferFlags(outTempFlag, meanFlag,
+			&cli.StringFlag{Name: "in", Usage: "encoding `file` (.npz from vdvae encode)"},
 			&cli.StringFlag{Name: "out", Usage: "output `dir` (default: <run>/decoded)"},
 		),
 		Action: decodeAction,
@@ -198,6 +198,9 @@ func decodeCommand() *cli.Command {
 }
 
 func decodeAction(c *cli.Context) error {
+	if c.String("in") == "" {
+		return usage(fmt.Errorf("decode needs --in FILE, an encoding made by vdvae encode"))
+	}
 	s, err := openSession(c)
 	if err != nil {
 		return err
@@ -219,6 +222,11 @@ func decodeAction(c *cli.Context) error {
 	if err != nil {
 		return inputOr(err)
 	}
+	if w := weightsName(s.run); enc.Step >= 0 && (enc.Weights != w || enc.Step != s.run.Step) {
+		fmt.Fprintf(c.App.ErrWriter, "note: %s was encoded with the %s weights of step %d; decoding "+
+			"with the %s weights of step %d gives other images than its masked reconstructions\n",
+			c.String("in"), enc.Weights, enc.Step, w, s.run.Step)
+	}
 	out := c.String("out")
 	if out == "" {
 		out = s.defaultPath("decoded")
@@ -226,7 +234,13 @@ func decodeAction(c *cli.Context) error {
 	if err := outDir("out", out); err != nil {
 		return err
 	}
-	opt := infer.DecodeOptions{Batch: s.batch, OutputTemperature: temp,
+	if !c.IsSet("out") {
+		// The default folder holds one decoding at a time.
+		if err := cleanStale(s.out, out, "*.png"); err != nil {
+			return err
+		}
+	}
+	opt := infer.DecodeOptions{Batch: s.batch, OutputTemperature: temp, Mean: c.Bool("mean"),
 		Images: func(first int, b *train.Images) error {
 			imgs, err := infer.ToImages(h, b)
 			if err != nil {
@@ -249,4 +263,12 @@ func decodeAction(c *cli.Context) error {
 	}
 	fmt.Fprintf(s.out, "%d images decoded into %s\n", len(enc.IDs), out)
 	return nil
+}
+
+// weightsName is "ema" or "raw".
+func weightsName(r *infer.Run) string {
+	if r.EMA {
+		return "ema"
+	}
+	return "raw"
 }

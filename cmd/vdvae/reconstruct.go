@@ -20,11 +20,11 @@ func reconstructCommand() *cli.Command {
 			"EMA weights and reports the NELBO (nats per image for binarized MNIST, bits per\n" +
 			"dimension otherwise) and the SSIM. With --quantile Q only the variates ranked\n" +
 			"in the top Q by div-stats come from the posterior, the rest from the prior.",
-		Flags: inferFlags(append(onnxFlags(), dataDirFlag, outTempFlag,
+		Flags: inferFlags(append(onnxFlags(), dataDirFlag, outTempFlag, meanFlag,
 			&cli.StringFlag{Name: "split", Value: "test", Usage: "`split` to evaluate: test, val or train"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first `n` images (0: all)"},
-			&cli.Float64Flag{Name: "quantile", Usage: "masked reconstruction: keep the top `q` in (0, 1] " +
-				"of variates by div-stats (default: no mask)"},
+			&cli.Float64Flag{Name: "quantile", Usage: "masked reconstruction: keep the top `q` in (0, 1] of variates by div-stats",
+				DefaultText: "no mask"},
 			&cli.StringFlag{Name: "div-stats", Usage: "div-stats `file` for --quantile " +
 				"(default: <run>/latents/div_stats.npy)"},
 			&cli.StringFlag{Name: "out", Usage: "`dir` for the PNG files (default: " +
@@ -63,7 +63,8 @@ func reconstructAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opt := infer.ReconOptions{Batch: s.batch, Limit: c.Int("limit"), Seed: s.seed, OutputTemperature: temp}
+	opt := infer.ReconOptions{Batch: s.batch, Limit: c.Int("limit"), Seed: s.seed, OutputTemperature: temp,
+		Mean: c.Bool("mean")}
 	split := c.String("split")
 	if masked {
 		if opt.Masks, err = s.masks(m, c.Float64("quantile")); err != nil {
@@ -86,6 +87,9 @@ func reconstructAction(c *cli.Context) error {
 		if err := outDir("out", out); err != nil {
 			return err
 		}
+		if err := cleanStale(s.out, out, "image-*.png", "target-*.png"); err != nil {
+			return err
+		}
 		opt.Images = imageSink(h, out, c.Bool("targets"))
 	}
 	n := ds.Len()
@@ -104,6 +108,11 @@ func reconstructAction(c *cli.Context) error {
 	res, err := infer.Reconstruct(ctx, m, ex, ds, opt)
 	if err != nil {
 		return inputOr(err)
+	}
+	if s.run != nil {
+		res.Step = s.run.Step
+	} else {
+		res.Step, _ = strconv.Atoi(s.onnx.Info.Metadata[infer.MetaStep])
 	}
 	return reportRecon(c, s, res, split, out)
 }
@@ -132,6 +141,10 @@ func (s *session) masks(m *graph.Model, q float64) ([][]float32, error) {
 	}
 	fmt.Fprintf(s.out, "variate mask (quantile %g): %d variates kept per group %s\n", q, kept,
 		infer.MaskSummary(masks))
+	if kept == 0 {
+		fmt.Fprintf(s.c.App.ErrWriter, "note: quantile %g keeps no variate (ties at the threshold "+
+			"are dropped): every latent comes from the prior\n", q)
+	}
 	return masks, nil
 }
 
@@ -171,17 +184,15 @@ func reportRecon(c *cli.Context, s *session, r *infer.ReconResult, split, out st
 			NELBO      float64 `json:"nelbo_nats"`
 			NELBOBits  float64 `json:"nelbo_bits_per_dim"`
 			Checkpoint string  `json:"checkpoint"`
-			Step       int     `json:"checkpoint_step"`
 			EMA        bool    `json:"ema"`
-		}{r, split, r.NELBO(), r.BitsPerDim(r.NELBO()), "", 0, true}
+		}{r, split, r.NELBO(), r.BitsPerDim(r.NELBO()), "", true}
 		if s.run != nil {
-			v.Checkpoint, v.Step, v.EMA = s.run.Checkpoint, s.run.Step, s.run.EMA
+			v.Checkpoint, v.EMA = s.run.Checkpoint, s.run.EMA
 		} else {
 			v.Checkpoint = s.onnx.Path
-			v.Step, _ = strconv.Atoi(s.onnx.Info.Metadata[infer.MetaStep])
 			v.EMA = s.onnx.Info.Metadata[infer.MetaWeights] == "ema"
 		}
-		enc := json.NewEncoder(s.out)
+		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}

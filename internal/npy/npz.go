@@ -71,7 +71,7 @@ func ReadNPZ(r io.ReaderAt, size int64) ([]Array, error) {
 			return nil, &Error{Kind: ErrInvalid, Entry: f.Name, Msg: "the archive holds it twice"}
 		}
 		seen[name] = true
-		a, err := readEntry(f)
+		a, err := readEntry(f, size)
 		if err != nil {
 			return nil, inEntry(err, f.Name)
 		}
@@ -81,14 +81,25 @@ func ReadNPZ(r io.ReaderAt, size int64) ([]Array, error) {
 	return arrays, nil
 }
 
-// readEntry reads the .npy array of one archive entry.
-func readEntry(f *zip.File) (Array, error) {
+// maxDeflateRatio bounds how many bytes one compressed byte can inflate to
+// (deflate's own limit is about 1032).
+const maxDeflateRatio = 1032
+
+// readEntry reads the .npy array of one entry of an archive of size bytes.
+// The entry's declared sizes come from the file, so they only bound what
+// is read: a stored entry cannot be larger than the archive, a deflated
+// one than deflate's ratio allows, whatever its header claims.
+func readEntry(f *zip.File, size int64) (Array, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return Array{}, err
 	}
 	defer rc.Close()
-	a, err := readNPY(rc, int64(min(f.UncompressedSize64, 1<<62)))
+	limit := min(f.UncompressedSize64, uint64(size))
+	if f.Method != zip.Store {
+		limit = min(f.UncompressedSize64, min(f.CompressedSize64, uint64(size))*maxDeflateRatio)
+	}
+	a, err := readNPY(rc, int64(min(limit, 1<<62)))
 	if err != nil {
 		return Array{}, err
 	}

@@ -17,12 +17,10 @@ var splitNames = []string{"train", "val", "test"}
 // split comes with fixed pixels: the training set of binarized MNIST is
 // binarized once with a fixed seed, as the validation and test sets are.
 func LoadSplit(h *configs.Hparams, dir, split string) (*data.Dataset, string, error) {
-	if dir == "" {
-		dir = train.FindDataDir(h.Data.DatasetSource)
-	}
-	s, err := data.Open(dir, h.Data.DatasetSource, int(h.Data.NumBits))
+	spec := train.DataSpec(h, dir)
+	s, err := data.OpenSpec(spec)
 	if err != nil {
-		return nil, dir, inputError{err}
+		return nil, spec.Dir, inputError{err}
 	}
 	var d *data.Dataset
 	switch split {
@@ -38,6 +36,7 @@ func LoadSplit(h *configs.Hparams, dir, split string) (*data.Dataset, string, er
 	default:
 		return nil, dir, badInput("unknown split %q: want one of %v", split, splitNames)
 	}
+	dir = d.Origin()
 	sh := d.Shape()
 	if want := [3]int{h.Data.Channels, h.Data.TargetRes, h.Data.TargetRes}; [3]int{sh[1], sh[2], sh[3]} != want {
 		return nil, dir, badInput("images in %s are %dx%dx%d, the model wants %dx%dx%d", dir,

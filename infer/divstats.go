@@ -46,6 +46,9 @@ func DivStats(ctx context.Context, m *graph.Model, ex Executor, ds *data.Dataset
 			return nil, err
 		}
 		n := it.Next(f.x)
+		if err := it.Err(); err != nil {
+			return nil, inputError{err}
+		}
 		if n == 0 {
 			break
 		}

@@ -76,6 +76,9 @@ func Encode(ctx context.Context, m *graph.Model, ex Executor, ds *data.Dataset,
 		}
 		first := len(ids)
 		n := it.Next(f.x)
+		if err := it.Err(); err != nil {
+			return nil, inputError{err}
+		}
 		if n == 0 {
 			break
 		}

@@ -172,6 +172,9 @@ func Reconstruct(ctx context.Context, m *graph.Model, ex Executor, ds *data.Data
 		}
 		first := res.Images
 		n := it.Next(f.x)
+		if err := it.Err(); err != nil {
+			return nil, inputError{err}
+		}
 		if n == 0 {
 			break
 		}

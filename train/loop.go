@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"vdvae/configs"
@@ -98,6 +99,7 @@ func Train(ctx context.Context, req Request, opt Options) (*Result, error) {
 	if r.out == nil {
 		r.out = io.Discard
 	}
+	defer r.closeData()
 	verb := "continuing with changed hparams"
 	if opt.ResumeAs == ResumeSaved {
 		verb = "ignoring requested changes (--resume-with saved)"
@@ -122,6 +124,7 @@ type runner struct {
 	tr      *Trainer
 	splits  *data.Splits
 	iter    *data.TrainIter
+	notes   dataNotes
 	store   *checkpoint.Store
 	metrics *metricsWriter
 	tb      *tbLog
@@ -140,29 +143,36 @@ type runner struct {
 
 func (r *runner) setup(exists bool) error {
 	h := r.h
-	dataDir := r.dataDir()
-	splits, err := data.Open(dataDir, h.Data.DatasetSource, int(h.Data.NumBits))
+	spec := DataSpec(h, r.opt.DataDir)
+	spec.Note = r.notes.add
+	splits, err := data.OpenSpec(spec)
 	if err != nil {
 		return dataError{err}
 	}
 	r.splits = splits
+	dataDir := splits.Train.Origin()
 	want := [3]int{h.Data.Channels, h.Data.TargetRes, h.Data.TargetRes}
 	if got := splits.Train.Shape(); [3]int{got[1], got[2], got[3]} != want {
 		return dataError{fmt.Errorf("data: images in %s are %dx%dx%d after padding, the model wants "+
 			"%dx%dx%d (data.channels x data.target_res x data.target_res)", dataDir, got[1], got[2],
 			got[3], want[0], want[1], want[2])}
 	}
-	if h.Data.RandomHorizontalFlip && h.Data.IsPadded28() {
+	flip := h.Data.RandomHorizontalFlip
+	if flip && h.Data.IsPadded28() {
+		flip = false
 		fmt.Fprintln(r.out, "note: data.random_horizontal_flip is ignored for MNIST-like data, "+
 			"which the reference does not flip")
 	}
+	r.noteData()
 	if err := r.checkMemory(); err != nil {
 		return err
 	}
 	if r.tr, err = NewTrainer(h, r.opt.Backend); err != nil {
 		return err
 	}
-	if r.iter, err = data.NewTrainIter(splits.Train, h.Train.BatchSize, uint64(h.Run.Seed)); err != nil {
+	r.iter, err = data.NewTrainIter(splits.Train, h.Train.BatchSize, uint64(h.Run.Seed),
+		data.WithFlip(flip))
+	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Join(r.dir, CkptDir), 0o755); err != nil {
@@ -206,14 +216,105 @@ func (r *runner) setup(exists bool) error {
 	return nil
 }
 
-// dataDir is --data-dir, else the default search. As in the reference,
-// data.train_data_path is not used for MNIST-like data (the reference's
-// binarized-MNIST config points it at an ImageNet folder).
-func (r *runner) dataDir() string {
-	if r.opt.DataDir != "" {
-		return r.opt.DataDir
+// noteData prints what the user should know about the splits before
+// training: files left out and a validation split smaller than asked for.
+func (r *runner) noteData() {
+	for _, sp := range []struct {
+		name string
+		d    *data.Dataset
+	}{{"training", r.splits.Train}, {"validation", r.splits.Val}, {"test", r.splits.Test}} {
+		if sp.name == "test" && sp.d == r.splits.Val {
+			continue
+		}
+		if sk := sp.d.Skipped(); len(sk) > 0 {
+			fmt.Fprintf(r.out, "note: data: %d files of the %s split are skipped (listed at the "+
+				"end), such as %s\n", len(sk), sp.name, sk[0])
+		}
 	}
-	return FindDataDir(r.h.Data.DatasetSource)
+	if n, have := r.h.Val.NSamplesForValidation, r.splits.Val.Len(); n > have {
+		fmt.Fprintf(r.out, "note: val.n_samples_for_validation is %d but the validation split has "+
+			"%d images: evaluating on all %d\n", n, have, have)
+	}
+}
+
+// maxListed is how many skipped files the end-of-run summary names.
+const maxListed = 50
+
+// reportData prints, at the end of a run, the files that were skipped or
+// replaced and how long the steps waited for streamed data.
+func (r *runner) reportData() {
+	if r.splits == nil || r.iter == nil {
+		return
+	}
+	r.flushNotes()
+	all := append(r.splits.Train.Skipped(), r.splits.Val.Skipped()...)
+	if r.splits.Test != r.splits.Val {
+		all = append(all, r.splits.Test.Skipped()...)
+	}
+	if len(all) > 0 {
+		fmt.Fprintf(r.out, "data: %d files skipped or replaced:\n", len(all))
+		for _, sk := range all[:min(len(all), maxListed)] {
+			fmt.Fprintf(r.out, "  %s\n", sk)
+		}
+		if len(all) > maxListed {
+			fmt.Fprintf(r.out, "  ... and %d more\n", len(all)-maxListed)
+		}
+	}
+	if w := r.iter.Waits(); w.Batches > 0 {
+		fmt.Fprintf(r.out, "data: %d of %d training batches were not read in time; the steps "+
+			"waited %.1fs for data in all\n", w.Waits, w.Batches, w.Total.Seconds())
+	}
+}
+
+// closeData closes the files of streamed splits.
+func (r *runner) closeData() {
+	if r.splits != nil {
+		r.splits.Close()
+	}
+}
+
+// dataNotes collects the data loader's notes, which come from its reading
+// goroutines, for the loop to print between steps.
+type dataNotes struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (n *dataNotes) add(msg string) {
+	n.mu.Lock()
+	n.msgs = append(n.msgs, msg)
+	n.mu.Unlock()
+}
+
+func (n *dataNotes) take() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m := n.msgs
+	n.msgs = nil
+	return m
+}
+
+// flushNotes prints the loader's pending notes.
+func (r *runner) flushNotes() {
+	msgs := r.notes.take()
+	if len(msgs) == 0 {
+		return
+	}
+	r.prog.finish()
+	for _, m := range msgs {
+		fmt.Fprintf(r.out, "note: data: %s\n", m)
+	}
+}
+
+// dataFailed stops a run whose data can no longer be read, after saving a
+// checkpoint of the steps done so far.
+func (r *runner) dataFailed(err error) error {
+	r.prog.finish()
+	r.reportData()
+	if serr := r.save(); serr != nil {
+		return errors.Join(dataError{err}, serr)
+	}
+	return dataError{fmt.Errorf("%w; the steps so far are saved in %s", err, r.lastCk)}
 }
 
 // checkMemory refuses a configuration whose training step would not fit in
@@ -299,7 +400,10 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 			r.prog.finish()
 			return nil, r.stopped(ctx, err)
 		}
-		r.iter.Next(r.tr.X()[:n*img])
+		if err := r.iter.Next(r.tr.X()[:n*img]); err != nil {
+			return nil, r.dataFailed(err)
+		}
+		r.flushNotes()
 		t0 := time.Now()
 		st, err := r.tr.TrainStep()
 		if err != nil {
@@ -331,6 +435,7 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 		}
 	}
 	r.prog.finish()
+	r.reportData()
 	res.Step, res.LastVal = r.tr.Step, r.lastVal
 	return res, nil
 }
@@ -341,6 +446,7 @@ func (r *runner) stopped(ctx context.Context, err error) error {
 	if ctx.Err() == nil {
 		return err
 	}
+	r.reportData()
 	if err := r.save(); err != nil {
 		return err
 	}
@@ -519,6 +625,9 @@ func (t *Trainer) Evaluate(ctx context.Context, it *data.EvalIter, params map[st
 			ev.GroupKL[g] += v * w
 		}
 		ev.Images += n
+	}
+	if err := it.Err(); err != nil {
+		return nil, dataError{err}
 	}
 	if ev.Images == 0 {
 		return nil, fmt.Errorf("train: evaluation set is empty")

@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 )
 
 // Mode is how an Encoding maps a stored 8-bit value to a model input.
@@ -71,14 +72,20 @@ func (e Encoding) table() *[256]float32 {
 	return &t
 }
 
-// Dataset is N images of C×H×W 8-bit pixels, stored image after image in
-// NCHW order, and the Encoding that turns them into model inputs. A Dataset
-// is immutable and safe for concurrent use; derived datasets share pixels.
+// Dataset is N images of C×H×W 8-bit pixels in NCHW order, and the
+// Encoding that turns them into model inputs. The pixels are either held
+// in memory (MNIST, CIFAR-10) or streamed: read from array files or decoded
+// from image files when a batch needs them (see the package
+// documentation). A Dataset is immutable and safe for concurrent use;
+// derived datasets share pixels and streams.
 type Dataset struct {
-	pix   []uint8
-	shape [4]int // N, C, H, W
-	enc   Encoding
-	table *[256]float32
+	pix    []uint8 // the pixels of an in-memory dataset; nil when streamed
+	st     *stream // the images of a streamed dataset; nil in memory
+	off    int     // index in st of this dataset's first image
+	shape  [4]int  // N, C, H, W
+	enc    Encoding
+	table  *[256]float32
+	origin string // the folder or file the images come from, for messages
 }
 
 // NewDataset wraps pix, which must hold shape[0]*shape[1]*shape[2]*shape[3]
@@ -113,11 +120,44 @@ func (d *Dataset) ImageSize() int { return d.shape[1] * d.shape[2] * d.shape[3] 
 // Encoding returns the dataset's pixel encoding.
 func (d *Dataset) Encoding() Encoding { return d.enc }
 
-// Image returns the stored pixels of image i, C*H*W bytes that the caller
-// must not modify.
+// Streamed reports whether the images are read from disk as batches need
+// them rather than held in memory.
+func (d *Dataset) Streamed() bool { return d.st != nil }
+
+// Origin returns the folder or file the images come from ("" when the
+// dataset was made from pixels in memory).
+func (d *Dataset) Origin() string { return d.origin }
+
+// Image returns the stored pixels of image i of an in-memory dataset, C*H*W
+// bytes that the caller must not modify. It panics on a streamed dataset;
+// use [Dataset.ReadImage] there.
 func (d *Dataset) Image(i int) []uint8 {
+	if d.st != nil {
+		panic("data: Image on a streamed dataset; use ReadImage")
+	}
 	sz := d.ImageSize()
 	return d.pix[i*sz : (i+1)*sz : (i+1)*sz]
+}
+
+// ReadImage writes the stored pixels of image i, C*H*W bytes, to dst. For
+// a streamed dataset an image that cannot be read is replaced as the
+// package documentation describes; the error reports a data set with too
+// many such images.
+func (d *Dataset) ReadImage(dst []uint8, i int) error {
+	sz := d.ImageSize()
+	if len(dst) != sz {
+		panic(fmt.Sprintf("data: ReadImage: dst holds %d bytes, an image has %d", len(dst), sz))
+	}
+	if i < 0 || i >= d.Len() {
+		panic(fmt.Sprintf("data: ReadImage(%d) out of range for %d images", i, d.Len()))
+	}
+	if d.st == nil {
+		copy(dst, d.pix[i*sz:(i+1)*sz])
+		return nil
+	}
+	s := d.st.getScratch()
+	defer d.st.putScratch(s)
+	return d.st.read(d.off, d.Len(), i, dst, s)
 }
 
 // WithEncoding returns a dataset that shares d's pixels under another
@@ -126,7 +166,9 @@ func (d *Dataset) WithEncoding(enc Encoding) (*Dataset, error) {
 	if err := enc.validate(); err != nil {
 		return nil, err
 	}
-	return &Dataset{pix: d.pix, shape: d.shape, enc: enc, table: enc.table()}, nil
+	out := *d
+	out.enc, out.table = enc, enc.table()
+	return &out, nil
 }
 
 // Slice returns the images lo to hi-1, sharing pixels with d.
@@ -134,17 +176,25 @@ func (d *Dataset) Slice(lo, hi int) *Dataset {
 	if lo < 0 || hi < lo || hi > d.Len() {
 		panic(fmt.Sprintf("data: Slice(%d, %d) out of range for %d images", lo, hi, d.Len()))
 	}
-	sz := d.ImageSize()
 	s := *d
-	s.pix = d.pix[lo*sz : hi*sz : hi*sz]
 	s.shape[0] = hi - lo
+	if d.st != nil {
+		s.off = d.off + lo
+		return &s
+	}
+	sz := d.ImageSize()
+	s.pix = d.pix[lo*sz : hi*sz : hi*sz]
 	return &s
 }
 
 // Binarize returns a copy of d whose pixels are one sample of
 // Bernoulli(x / 255) each, stored as 0 or 255 under the Unit encoding, so
 // they read as exactly 0 or 1. The samples come from src in pixel order.
+// d must be held in memory.
 func (d *Dataset) Binarize(src rand.Source) *Dataset {
+	if d.st != nil {
+		panic("data: Binarize needs an in-memory dataset")
+	}
 	pix := make([]uint8, len(d.pix))
 	for i, x := range d.pix {
 		if bernoulli(src, x) {
@@ -152,14 +202,16 @@ func (d *Dataset) Binarize(src rand.Source) *Dataset {
 		}
 	}
 	enc := Encoding{Mode: Unit}
-	return &Dataset{pix: pix, shape: d.shape, enc: enc, table: enc.table()}
+	return &Dataset{pix: pix, shape: d.shape, enc: enc, table: enc.table(), origin: d.origin}
 }
 
 // Fill writes the images idx[0], idx[1], ... into dst, one after another in
 // NCHW order. src supplies the noise of the Bernoulli encoding and may be nil
-// for the others. len(dst) must be len(idx)*d.ImageSize(). Fill does not
-// allocate.
-func (d *Dataset) Fill(dst []float32, idx []int, src rand.Source) {
+// for the others. len(dst) must be len(idx)*d.ImageSize(). For an in-memory
+// dataset Fill does not allocate and never fails; a streamed dataset reads
+// the images one after another (the iterators read ahead in parallel
+// instead) and fails only as ReadImage does.
+func (d *Dataset) Fill(dst []float32, idx []int, src rand.Source) error {
 	sz := d.ImageSize()
 	if len(dst) != len(idx)*sz {
 		panic(fmt.Sprintf("data: Fill: dst holds %d values, %d images need %d",
@@ -168,15 +220,38 @@ func (d *Dataset) Fill(dst []float32, idx []int, src rand.Source) {
 	if d.enc.Mode == Bernoulli && src == nil {
 		panic("data: Fill: the Bernoulli encoding needs a noise source")
 	}
+	var buf []uint8
+	if d.st != nil {
+		buf = make([]uint8, sz)
+	}
 	for k, i := range idx {
-		out := dst[k*sz : (k+1)*sz]
-		img := d.pix[i*sz : (i+1)*sz]
-		if d.enc.Mode == Bernoulli {
-			sampleImage(out, img, src)
-			continue
+		img := buf
+		if d.st == nil {
+			img = d.pix[i*sz : (i+1)*sz]
+		} else if err := d.ReadImage(buf, i); err != nil {
+			return err
 		}
+		d.encode(dst[k*sz:(k+1)*sz], img, false, src)
+	}
+	return nil
+}
+
+// encode writes the model inputs of one stored image to out, mirrored left
+// to right when flip is set.
+func (d *Dataset) encode(out []float32, img []uint8, flip bool, src rand.Source) {
+	if d.enc.Mode == Bernoulli {
+		sampleImage(out, img, src)
+	} else {
+		t := d.table
+		out = out[:len(img)]
 		for j, x := range img {
-			out[j] = d.table[x]
+			out[j] = t[x]
+		}
+	}
+	if flip {
+		w := d.shape[3]
+		for r := 0; r < len(out); r += w {
+			slices.Reverse(out[r : r+w])
 		}
 	}
 }
@@ -190,3 +265,6 @@ func sampleImage(out []float32, img []uint8, src rand.Source) {
 		}
 	}
 }
+
+// Channels returns C, the number of channels of an image.
+func (d *Dataset) Channels() int { return d.shape[1] }

@@ -1,14 +1,67 @@
 // Package data reads image data sets from disk and turns them into float32
 // batches for the model.
 //
-// A [Dataset] keeps N images of C×H×W pixels as uint8, which keeps memory
-// small (binarized MNIST's 60,000 training images take 61 MB), and fills a
-// caller's float32 buffer on demand. [TrainIter] walks a training set in
-// shuffled epochs; [EvalIter] walks a validation or test set in order.
+// A [Dataset] is N images of C×H×W stored 8-bit pixels and the [Encoding]
+// that turns them into inputs. Small data sets (MNIST, Fashion-MNIST,
+// CIFAR-10) are held in memory (binarized MNIST's 60,000 training images
+// take 61 MB); image folders and array files are streamed: only their file
+// list is in memory and images are read when a batch needs them.
+// [TrainIter] walks a training set in shuffled epochs; [EvalIter] walks a
+// validation or test set in order. [OpenSpec] opens the splits of any
+// dataset_source from a [Spec].
+//
+// # Sources
+//
+//   - binarized_mnist, mnist, fashion_mnist: the standard IDX image files,
+//     gzip-compressed or plain ([LoadMNIST]).
+//   - cifar-10: the binary batches data_batch_1.bin ... data_batch_5.bin
+//     and test_batch.bin, each record one label byte and 3072 pixel bytes,
+//     R, G and B planes of 32×32 ([LoadCIFAR10]).
+//   - imagenet, celebA, celebAHQ, ffhq, custom: a folder per split holding
+//     either images (.png, .jpg, .jpeg, in sub-folders too) or arrays
+//     (.npy, .npz), read in path order. An array holds uint8 images as
+//     (N, C·H·W) rows of C×H×W values (the downsampled-ImageNet .npz
+//     files, whose array is named data), (N, C, H, W), (N, H, W, C), or
+//     (N, H, W) for one channel, with H = W = data.target_res; an .npz
+//     archive gives its array named data, or its only array.
+//
+// # Splits
+//
+// MNIST-like data and CIFAR-10 are split as the reference does: the
+// training files are the training set; the test images are put in the
+// order numpy's RandomState(101).shuffle gives (the reference shuffles them
+// with random_state=101), and the first half becomes the validation set,
+// the second half the test set. The order is reproduced bit for bit.
+// MNIST images are padded with 2 zero pixels on each side (28×28 becomes
+// 32×32).
+//
+// For folders, [Spec].Dir (--data-dir) holds either sub-folders train/,
+// val/ and test/ (or the reference's train_data/, val_data/ and
+// synthesis_data/) or a split file, splits.txt (or CelebA's
+// list_eval_partition.txt): one image per line, its path relative to the
+// file then its split, train, val or test (or 0, 1, 2); # starts a
+// comment line. Dir may also name the split file itself. Without Dir the
+// splits are the folders data.train_data_path, data.val_data_path and
+// data.synthesis_data_path. A missing test split is the validation split,
+// as in the reference's presets.
 //
 // # Pixels
 //
-// The [Encoding] of a Dataset decides how a stored value x becomes an input:
+// Images are brought to C×R×R (C = data.channels, R = data.target_res) as
+// the reference's loader does: decoded, converted, resized with Pillow's
+// BILINEAR filter (a triangle filter widened by the scale when shrinking,
+// weights in 22-bit fixed point, horizontal pass then vertical pass,
+// matching Pillow 9.5 to 12 byte for byte). An image that is not square
+// is resized to R×R without keeping its aspect ratio, as the reference
+// does; crop such images beforehand to keep it. Conversion: alpha is
+// dropped without compositing, a gray image is repeated in every channel,
+// colour becomes gray by Pillow's luma (19595 R + 38470 G + 7471 B + 2^15)
+// >> 16, 16-bit samples keep their top 8 bits. JPEG is decoded by Go's
+// image/jpeg, which can differ from libjpeg by a level or two. The first
+// image that is resized, not square, converted or transparent is reported
+// once through [Spec].Note.
+//
+// The [Encoding] then decides how a stored value x becomes an input:
 //
 //   - [Centered]: x is first reduced to NumBits bits (floored to a multiple of
 //     2^(8-NumBits)), then mapped to [-1, 1] by (x - 127.5) / 127.5.
@@ -20,35 +73,56 @@
 // binarized once at load ([Dataset.Binarize]) with the fixed seed
 // [BinarizeSeed], so every run and every command sees the same evaluation
 // images. Padding pixels are stored as 0, so they read as 0 in [Unit] and
-// [Bernoulli] and as -1 in [Centered].
+// [Bernoulli] and as -1 in [Centered]. A training iterator made
+// [WithFlip] mirrors each image left to right with probability 1/2;
+// evaluation never flips.
 //
-// # Splits
+// # Streaming
 //
-// [LoadMNIST] reads the standard IDX files of MNIST or Fashion-MNIST and
-// splits them as the reference does: the 60,000 training images are the
-// training set; the 10,000 test images are put in the order numpy's
-// RandomState(101).shuffle gives (the reference shuffles them with
-// random_state=101), and the first half becomes the validation set, the
-// second half the test set. The order is reproduced bit for bit, so the test
-// half holds the same 5,000 images as the reference's. Images are padded
-// with 2 zero pixels on each side (28×28 becomes 32×32).
+// Over a streamed dataset an iterator keeps [DefaultAhead] batches being
+// read in the background while it serves one, by at most [Spec].Workers
+// goroutines at once (GOMAXPROCS by default). Each batch starts its own
+// goroutines, which end when it is read, so nothing is left running.
+// Memory is the file list, ahead+1 batches of stored pixels and each
+// reader's decode buffers, whatever the size of the data set. Arrays are
+// read in place with ReadAt (not memory-mapped, so the resident size does
+// not grow with the pages touched); a compressed .npz entry is inflated once
+// into an unnamed temporary file.
+//
+// # Bad data
+//
+// When a split is opened, a file that is not .png, .jpg, .jpeg, .npy or
+// .npz (.DS_Store, README.txt), an empty file, a hidden folder or a link
+// to a folder is skipped and listed ([Dataset.Skipped]); a split with no
+// usable file, a folder with both images and arrays, an array of another
+// dtype or shape, and a truncated array or CIFAR batch are errors that
+// name the file. An image that cannot be read or decoded when a batch
+// needs it (truncated, zero pixels, not an image at all) is replaced by
+// the next readable image of its split in path order, wrapping around,
+// and listed with the reason; each is tried once. More than 1% of a
+// split's images (and at least 10) failing stops reading with an error:
+// the data is broken. A decoder panic becomes such a failure.
 //
 // # Determinism and resume
 //
 // All randomness comes from math/rand/v2's PCG seeded explicitly, and the
 // bounded integers drawn from it are computed here (Lemire's method), so the
 // batches depend only on the data, the batch size and the seed. The
-// permutation of epoch e is a function of (seed, e); the Bernoulli noise comes
-// from one PCG whose state travels in [IterState]. A run restored from
+// permutation of epoch e and its flips are functions of (seed, e); the
+// Bernoulli noise comes from one PCG whose state travels in [IterState].
+// Reading ahead does not change the batches. A run restored from
 // [TrainIter.State] therefore sees exactly the batches and the noise an
-// uninterrupted run would have seen.
+// uninterrupted run would have seen, streamed or not.
 //
 // # Errors
 //
-// A file that is not valid IDX gives a [*FormatError]; a valid IDX file of an
-// element type other than unsigned bytes gives an [*UnsupportedError]. Both
-// name the file. Reading never panics on bad input and never allocates more
-// than the file can justify (at most [MaxIDXBytes] of pixel data).
-// Programming mistakes, such as a buffer of the wrong length passed to Fill
-// or Next, panic with a message prefixed "data:".
+// Errors start with "data: ". A file that is not valid IDX, CIFAR, .npy
+// or .npz, or an image that cannot be decoded, gives a [*FormatError]; a
+// valid file this package cannot read (an IDX file of floats, a .npy file
+// of float32) gives an [*UnsupportedError]. Both name the file. Reading
+// never panics on bad input and never allocates more than the file can
+// justify (at most [MaxIDXBytes] of IDX pixel data, [MaxImageFileBytes]
+// and [MaxImagePixels] per image). Programming mistakes, such as a buffer
+// of the wrong length passed to Fill or Next, panic with a message
+// prefixed "data:".
 package data

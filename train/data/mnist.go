@@ -31,11 +31,6 @@ var fixHints = map[string]string{
 		DefaultFashionMNISTDir + ", or pass --data-dir with a folder holding the Fashion-MNIST IDX files",
 }
 
-// Splits holds the training, validation and test sets of a data set.
-type Splits struct {
-	Train, Val, Test *Dataset
-}
-
 // LoadMNIST reads MNIST (kind "mnist") or Fashion-MNIST (kind
 // "fashion_mnist") from the standard IDX image files in dir, gzip-compressed
 // or not, and splits them as the package documentation describes. Images
@@ -104,7 +99,7 @@ func readImages(dir, base, hint string) (*Dataset, error) {
 	pix := padImages(idx.Data, n, h, w, mnistPad)
 	enc := CenteredBits(8)
 	shape := [4]int{n, 1, h + 2*mnistPad, w + 2*mnistPad}
-	return &Dataset{pix: pix, shape: shape, enc: enc, table: enc.table()}, nil
+	return &Dataset{pix: pix, shape: shape, enc: enc, table: enc.table(), origin: dir}, nil
 }
 
 // findFile returns the path of base.gz or base in dir, whichever exists,
@@ -163,36 +158,4 @@ func (s *Splits) WithEncoding(enc Encoding) (*Splits, error) {
 	out.Val, _ = s.Val.WithEncoding(enc)
 	out.Test, _ = s.Test.WithEncoding(enc)
 	return &out, nil
-}
-
-// Open loads the splits for a dataset_source of the reference hparams:
-// "binarized_mnist" (MNIST files, binarized), "mnist" (MNIST as 8-bit
-// grayscale) or "fashion_mnist". numBits is data.num_bits, used by the
-// grayscale sources.
-func Open(dir, source string, numBits int) (*Splits, error) {
-	switch source {
-	case "binarized_mnist":
-		s, err := LoadMNIST(dir, "mnist")
-		if err != nil {
-			return nil, err
-		}
-		return s.Binarized(), nil
-	case "mnist", "fashion_mnist":
-		s, err := LoadMNIST(dir, source)
-		if err != nil {
-			return nil, err
-		}
-		return s.WithEncoding(CenteredBits(numBits))
-	}
-	return nil, fmt.Errorf("data: dataset_source %q has no loader yet: "+
-		"want binarized_mnist, mnist or fashion_mnist", source)
-}
-
-// HasLoader reports whether Open can load a dataset_source.
-func HasLoader(source string) bool {
-	switch source {
-	case "binarized_mnist", "mnist", "fashion_mnist":
-		return true
-	}
-	return false
 }

@@ -252,6 +252,11 @@ func (e *Encoding) readHeader(path string, h *configs.Hparams, get func(string) 
 	if e.Index, ok = xa.Data.([]int64); !ok || len(e.Index) != len(e.IDs) {
 		return badInput("%s: index must be %d int64 values, one per id", path, len(e.IDs))
 	}
+	for i, x := range e.Index {
+		if x < 0 {
+			return badInput("%s: index %d is %d; image indices are not negative", path, i, x)
+		}
+	}
 	sa, err := get("seed")
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@ package infer
 
 import (
 	"context"
+	"fmt"
+	"math"
 
 	"vdvae/configs"
 	"vdvae/graph"
@@ -74,11 +76,27 @@ func Generate(ctx context.Context, m *graph.Model, ex Executor, opt GenOptions) 
 		if err != nil {
 			return err
 		}
+		if err := checkFinite(out[graph.OutLogits], "logits", first, n); err != nil {
+			return err
+		}
 		if err := opt.Images(first, sampler.Sample(out[graph.OutLogits], n, first)); err != nil {
 			return err
 		}
 		if opt.Progress != nil {
 			opt.Progress(first+n, opt.N)
+		}
+	}
+	return nil
+}
+
+// checkFinite fails when an output of images first..first+n-1 holds NaN
+// or infinity: broken weights or inputs, which would otherwise become
+// black images or a NaN figure.
+func checkFinite(v []float32, name string, first, n int) error {
+	for i, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Errorf("infer: the model's %s for image %d is %v: its weights or inputs "+
+				"(temperatures) are not usable", name, first+i*n/len(v), x)
 		}
 	}
 	return nil

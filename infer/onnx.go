@@ -116,9 +116,9 @@ var _ Executor = (*ONNXModel)(nil)
 // outputs are those of the graph its stored hparams build. config, when
 // set, replaces the stored hparams (a file without them needs it).
 func ReadONNX(path string, config *configs.Hparams) (*ONNXModel, error) {
-	data, err := os.ReadFile(path)
+	data, err := readModelFile(path)
 	if err != nil {
-		return nil, badInput("--onnx: %w", err)
+		return nil, err
 	}
 	info, err := onnx.Inspect(data)
 	if err != nil {
@@ -128,7 +128,11 @@ func ReadONNX(path string, config *configs.Hparams) (*ONNXModel, error) {
 	if o.Kind == "" {
 		return nil, badInput("%s was not exported by vdvae export (no %s metadata)", path, MetaGraph)
 	}
-	if o.Opt, err = GraphOptions(o.Kind, info.Metadata[MetaMasked] == "true"); err != nil {
+	masked := info.Metadata[MetaMasked]
+	if masked != "true" && masked != "false" {
+		return nil, badInput("%s: metadata %s is %q, want true or false", path, MetaMasked, masked)
+	}
+	if o.Opt, err = GraphOptions(o.Kind, masked == "true"); err != nil {
 		return nil, badInput("%s: %w", path, err)
 	}
 	o.H = config
@@ -136,6 +140,9 @@ func ReadONNX(path string, config *configs.Hparams) (*ONNXModel, error) {
 		if o.H, err = configs.Parse(path+" (metadata "+MetaHparams+")",
 			[]byte(info.Metadata[MetaHparams])); err != nil {
 			return nil, badInput("%s: stored hparams: %w; pass --config", path, err)
+		}
+		if err := o.H.Validate(); err != nil {
+			return nil, badInput("%s: stored hparams: %w", path, err)
 		}
 	}
 	if o.Model, err = graph.Build(o.H, o.Opt); err != nil {
@@ -213,6 +220,32 @@ func joinLines(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// maxModelFile is the largest file an exported model can be: protobuf
+// messages end at 2 GiB and export writes no external data.
+const maxModelFile = 1<<31 - 1
+
+// readModelFile reads an exported model, refusing what cannot be one
+// before reading it: non-regular files (devices, pipes) and files over
+// protobuf's limit.
+func readModelFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, badInput("--onnx: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, badInput("--onnx: %s is not a regular file", path)
+	}
+	if st.Size() > maxModelFile {
+		return nil, badInput("--onnx: %s has %d bytes, more than an ONNX model without external "+
+			"data can hold; it is not a file made by vdvae export", path, st.Size())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, badInput("--onnx: %w", err)
+	}
+	return data, nil
 }
 
 // OpenONNX reads an exported model and opens an ONNX Runtime session on it.

@@ -183,6 +183,11 @@ func Reconstruct(ctx context.Context, m *graph.Model, ex Executor, ds *data.Data
 			return nil, err
 		}
 		recon, kl := out[graph.OutRecon], out[graph.OutKL]
+		for name, v := range map[string][]float32{"reconstruction loss": recon, "KL": kl} {
+			if err := checkFinite(v, name, first, n); err != nil {
+				return nil, err
+			}
+		}
 		for i := 0; i < n; i++ {
 			res.Recon += float64(recon[i])
 			for g := 0; g < L; g++ {

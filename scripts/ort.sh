@@ -20,7 +20,8 @@ member=package/bin/napi-v6/linux/x64/libonnxruntime.so.1
 cd "$(dirname "$0")/.."
 dir=third_party/onnxruntime/lib
 lib=$dir/libonnxruntime.so.1
-if [ -f "$lib" ] && [ "$(cat "$dir/VERSION" 2>/dev/null)" = "$ORT_VERSION" ]; then
+if [ -f "$lib" ] && [ "$(cat "$dir/VERSION" 2>/dev/null)" = "$ORT_VERSION" ] &&
+	echo "$ORT_SHA256  $lib" | sha256sum --check --quiet >/dev/null 2>&1; then
 	exit 0
 fi
 if [ "$(uname -s)/$(uname -m)" != "Linux/x86_64" ]; then

@@ -60,8 +60,15 @@ func exportAction(c *cli.Context) error {
 	if err := outFile("out", out); err != nil {
 		return err
 	}
+	// Signals wait until the file is whole; the export is short.
+	ctx, stop := signalContext(c)
+	defer stop()
 	if _, err := s.run.Export(out, kind, c.Bool("masked")); err != nil {
 		return err
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(s.out, "interrupted after %s was written completely\n", out)
+		return ctx.Err()
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {

@@ -79,7 +79,7 @@ func generateAction(c *cli.Context) error {
 			return usage(fmt.Errorf("--temperature %s: %w", t, err))
 		}
 		for _, v := range levels[i] {
-			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			if math.IsNaN(v) || v > math.MaxFloat32 || v < 0 {
 				return usage(fmt.Errorf("--temperature %s: temperatures must be finite and not "+
 					"negative, got %g", t, v))
 			}
@@ -96,6 +96,7 @@ func generateAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	s.batch = min(s.batch, n) // memory is planned for the batch that runs
 	out := c.String("out")
 	if out == "" {
 		out = s.defaultPath("generated")

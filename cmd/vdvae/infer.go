@@ -77,6 +77,10 @@ type session struct {
 // computed from it cannot overflow.
 const maxBatch = 1 << 20
 
+// maxThreads bounds --threads: far more threads than cores only slow
+// ONNX Runtime down.
+const maxThreads = 256
+
 // openSession opens --run (or --onnx) with the common flags.
 func openSession(c *cli.Context) (*session, error) {
 	if c.Args().Present() {
@@ -109,6 +113,11 @@ func openSession(c *cli.Context) (*session, error) {
 	if c.String("onnx") != "" {
 		err = s.openONNX(config)
 	} else {
+		for _, f := range []string{"ort-lib", "threads"} {
+			if c.IsSet(f) {
+				return nil, usage(fmt.Errorf("--%s applies only with --onnx", f))
+			}
+		}
 		err = s.openRun(config)
 	}
 	if err != nil {
@@ -162,8 +171,8 @@ func (s *session) openONNX(config *configs.Hparams) error {
 				"model and its weights", f))
 		}
 	}
-	if c.Int("threads") < 0 {
-		return usage(fmt.Errorf("--threads must be 0 (automatic) or positive, not %d", c.Int("threads")))
+	if n := c.Int("threads"); n < 0 || n > maxThreads {
+		return usage(fmt.Errorf("--threads must be from 0 (automatic) to %d, not %d", maxThreads, n))
 	}
 	o, err := infer.OpenONNX(c.String("onnx"), config,
 		ort.Options{Lib: c.String("ort-lib"), Threads: c.Int("threads")})
@@ -275,7 +284,7 @@ func (s *session) outputTemperature() (float64, error) {
 	if s.c.IsSet("output-temperature") {
 		t = s.c.Float64("output-temperature")
 	}
-	if !(t > 0) || math.IsInf(t, 0) {
+	if !(t > 0) || t > math.MaxFloat32 {
 		return 0, usage(fmt.Errorf("--output-temperature must be positive and finite, not %g", t))
 	}
 	return t, nil
@@ -343,10 +352,24 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// outFile checks that a file can be written at path (its folder is made).
+// outFile checks that a file can be written at path (its folder is made):
+// an existing target must be a regular file, and never one of a run's own
+// files (checkpoints, hparams, metrics), which an export or encoding must
+// not replace.
 func outFile(flag, path string) error {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return usage(fmt.Errorf("--%s: %s is a directory; give a file name", flag, path))
+	if st, err := os.Lstat(path); err == nil {
+		switch {
+		case st.IsDir():
+			return usage(fmt.Errorf("--%s: %s is a directory; give a file name", flag, path))
+		case !st.Mode().IsRegular():
+			return usage(fmt.Errorf("--%s: %s exists and is not a regular file (%v); give another path",
+				flag, path, st.Mode().Type()))
+		}
+	}
+	base := filepath.Base(path)
+	if filepath.Ext(base) == ".vdck" || base == train.HparamsFile || base == train.MetricsFile ||
+		base == ".lock" {
+		return usage(fmt.Errorf("--%s: %s is a name of a run's own files; give another path", flag, path))
 	}
 	return outDir(flag, filepath.Dir(path))
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"vdvae/internal/npy"
@@ -238,6 +239,21 @@ func testONNX(t *testing.T, runs, tmp string, ok func(...string) string, fails f
 	os.WriteFile(cut, data[:len(data)/2], 0o644)
 	if code, _, errs := direct("check", "--onnx", cut); code != 2 || !strings.Contains(errs, "cut.onnx") {
 		t.Errorf("check of a truncated file: exit %d, %s", code, errs)
+	}
+	// Export never replaces a device, a pipe or a run's own files.
+	fifo := filepath.Join(tmp, "pipe.onnx")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fails("not a regular file", "export", "--out", fifo)
+	fails("run's own files", "export", "--out", filepath.Join(tmp, "x", "hparams.yaml"))
+	fails("run's own files", "export", "--out", filepath.Join(tmp, "ckpt-000000004.vdck"))
+	if code, _, errs := direct("check", "--onnx", fifo); code != 2 || !strings.Contains(errs, "regular") {
+		t.Errorf("check --onnx of a pipe: exit %d, %s", code, errs)
+	}
+	if code, _, errs := direct("generate", "--onnx", gen, "--threads", "100000", "--n", "1"); code != 2 ||
+		!strings.Contains(errs, "--threads") {
+		t.Errorf("--threads 100000: exit %d, %s", code, errs)
 	}
 	// (A missing library is tested in runtime/ort, in a child process: one
 	// process loads one library.)

@@ -1,6 +1,7 @@
 package ort
 
 import (
+	"debug/elf"
 	"errors"
 	"fmt"
 	"os"
@@ -65,15 +66,18 @@ func candidates(explicit string) []candidate {
 	return append(out, candidate{where: "the system library path", path: LibName})
 }
 
-// projectRoots returns the module roots (folders holding go.mod) at or
-// above the working directory, and the executable's folder and its parent
-// (for bin/vdvae).
+// projectRoots returns the root of this project's source tree at or above
+// the working directory (a folder whose go.mod declares module vdvae, so
+// that running vdvae in some other project's folder never loads a library
+// from it), and the executable's folder and its parent (for bin/vdvae).
 func projectRoots() []string {
 	var roots []string
 	if wd, err := os.Getwd(); err == nil {
 		for dir := wd; ; dir = filepath.Dir(dir) {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				roots = append(roots, dir)
+			if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+				if strings.HasPrefix(string(mod), "module vdvae\n") {
+					roots = append(roots, dir)
+				}
 				break
 			}
 			if filepath.Dir(dir) == dir {
@@ -124,20 +128,49 @@ func firstLoadable(cands []candidate, try func(path string) error) (string, erro
 		}
 	}
 	return "", fmt.Errorf("%w; looked in:\n%s\nrun `make deps` (installs ONNX Runtime %s into %s), "+
-		"or set %s or the library flag to a %s of version %s or newer",
+		"or set $%s or the library flag to a %s of version %s or newer",
 		ErrNoLibrary, strings.Join(tried, "\n"), Version, ProjectLibDir, LibEnv, LibName, Version)
 }
 
-// tryLoad loads one library file into the process.
+// tryLoad loads one library file into the process. A file is checked
+// first: loading a truncated shared library crashes the process.
 func tryLoad(path string) error {
 	if strings.ContainsRune(path, os.PathSeparator) {
-		if _, err := os.Stat(path); err != nil {
-			return errors.Unwrap(err) // "no such file or directory"
+		if err := checkELF(path); err != nil {
+			return err
 		}
 	}
 	onnxruntime.SetSharedLibraryPath(path)
 	if err := onnxruntime.InitializeEnvironment(onnxruntime.WithLogLevelError()); err != nil {
 		return err
+	}
+	return nil
+}
+
+// checkELF refuses what is not a whole shared library for this machine:
+// a missing or non-regular file, a file that is not ELF, or one whose
+// segments reach past its end (a truncated copy).
+func checkELF(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return errors.Unwrap(err) // "no such file or directory"
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file")
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("not a shared library (%v)", err)
+	}
+	defer f.Close()
+	if f.Type != elf.ET_DYN {
+		return fmt.Errorf("not a shared library (ELF type %v)", f.Type)
+	}
+	for _, p := range f.Progs {
+		if p.Off+p.Filesz > uint64(st.Size()) {
+			return fmt.Errorf("truncated: a segment ends at byte %d of a %d-byte file; reinstall it "+
+				"(make deps)", p.Off+p.Filesz, st.Size())
+		}
 	}
 	return nil
 }

@@ -238,3 +238,29 @@ func TestMissingLibraryIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// A truncated copy of the library is refused before it is loaded (loading
+// it would crash the process).
+func TestCheckELFRefusesTruncatedLibrary(t *testing.T) {
+	_, path, err := LoadedVersion("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkELF(path); err != nil {
+		t.Fatalf("the installed library fails the check: %v", err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.so")
+	if err := os.WriteFile(cut, data[:len(data)/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkELF(cut); err == nil {
+		t.Error("a truncated library passed the check")
+	}
+	if err := checkELF(t.TempDir()); err == nil {
+		t.Error("a folder passed the check")
+	}
+}

@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
+
+	"vdvae/internal/atomicfile"
 )
 
 // metricsWriter appends one JSON object per line to metrics.jsonl:
@@ -71,34 +72,7 @@ func truncateMetrics(path string, step int) (int, error) {
 	if keep.Len() == len(old) {
 		return dropped, nil
 	}
-	return dropped, writeFileAtomic(path, keep.Bytes())
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return dropped, atomicfile.WriteBytes(path, keep.Bytes())
 }
 
 func num(v float64) any {

@@ -3,12 +3,11 @@ package onnx
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 
 	"vdvae/graph"
+	"vdvae/internal/atomicfile"
 )
 
 // Error kinds. Every error of Export and Inspect wraps one of them; the
@@ -103,31 +102,9 @@ func WriteFile(path string, g *graph.Graph, outputs []string, weights map[string
 	return writeAtomic(path, data)
 }
 
-func writeAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("onnx: write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("onnx: write %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("onnx: write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("onnx: write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("onnx: write %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("onnx: write %s: %w", path, err)
+func writeAtomic(path string, data []byte) error {
+	if err := atomicfile.WriteBytes(path, data); err != nil {
+		return fmt.Errorf("onnx: %w", err)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"vdvae/internal/atomicfile"
 )
 
 // WriteNPYFile writes a to path as a .npy file, atomically.
@@ -73,57 +75,11 @@ func open(path string) (*os.File, int64, error) {
 	return f, st.Size(), nil
 }
 
-// writeAtomic writes a file through a temporary file in the same folder,
-// synced and then renamed over path, so that path holds either its old
-// content or the complete new one. The temporary file is removed on error.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
+// writeAtomic writes a file with internal/atomicfile, naming the package
+// in its errors.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
+		return fmt.Errorf("npy: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("npy: write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err = write(bw); err != nil {
-		return err
-	}
-	if err = finish(bw, f); err != nil {
-		return fmt.Errorf("npy: write %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("npy: write %s: %w", path, err)
-	}
-	syncDir(dir)
 	return nil
-}
-
-// finish flushes, sets the usual file mode, syncs and closes f.
-func finish(bw *bufio.Writer, f *os.File) error {
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	return f.Close()
-}
-
-// syncDir makes a rename in dir durable. It is best effort: some file
-// systems cannot sync a directory, and the file itself is complete anyway.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }

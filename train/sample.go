@@ -2,6 +2,8 @@ package train
 
 import (
 	"math"
+	goruntime "runtime"
+	"sync"
 
 	"vdvae/configs"
 	"vdvae/graph"
@@ -84,8 +86,29 @@ func (s *Sampler) Sample(logits []float32, n, first int) *Images {
 // image idx[i].
 func (s *Sampler) SampleAt(logits []float32, idx []int) *Images {
 	n := len(idx)
-	c, oh, ow, off := outputGeometry(s.H)
+	c, oh, ow, _ := outputGeometry(s.H)
 	out := &Images{N: n, C: c, H: oh, W: ow, Pix: make([]float32, n*c*oh*ow)}
+	// Images are independent (each has its own noise), so they are
+	// sampled in parallel; the result does not depend on the split.
+	workers := min(goruntime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				s.sampleImage(out.Image(i), logits, i, idx[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// sampleImage draws image i of the batch into img with the noise of image
+// index.
+func (s *Sampler) sampleImage(img []float32, logits []float32, i, index int) {
+	c, oh, ow, off := outputGeometry(s.H)
 	r := s.H.Data.TargetRes
 	k := 1
 	if !binaryData(s.H) {
@@ -93,32 +116,28 @@ func (s *Sampler) SampleAt(logits []float32, idx []int) *Images {
 	}
 	px := newMoLPixel(s.H, s.Temperature)
 	logit := make([]float64, k)
-	for i := 0; i < n; i++ {
-		rng := s.Noise.For(idx[i])
-		img := out.Image(i)
-		for y := 0; y < oh; y++ {
-			for x := 0; x < ow; x++ {
-				pos := (y+off)*r + x + off
-				for j := range logit {
-					logit[j] = float64(logits[(i*k+j)*r*r+pos])
+	rng := s.Noise.For(index)
+	for y := 0; y < oh; y++ {
+		for x := 0; x < ow; x++ {
+			pos := (y+off)*r + x + off
+			for j := range logit {
+				logit[j] = float64(logits[(i*k+j)*r*r+pos])
+			}
+			if binaryData(s.H) {
+				p := sigmoid(logit[0])
+				if s.Mean {
+					img[y*ow+x] = float32(p)
+				} else if rng.Float64() < p {
+					img[y*ow+x] = 1
 				}
-				if binaryData(s.H) {
-					p := sigmoid(logit[0])
-					if s.Mean {
-						img[y*ow+x] = float32(p)
-					} else if rng.Float64() < p {
-						img[y*ow+x] = 1
-					}
-					continue
-				}
-				v := px.sample(logit, rng.Float64, s.Mean)
-				for ch := 0; ch < c; ch++ {
-					img[(ch*oh+y)*ow+x] = float32(v[ch])
-				}
+				continue
+			}
+			v := px.sample(logit, rng.Float64, s.Mean)
+			for ch := 0; ch < c; ch++ {
+				img[(ch*oh+y)*ow+x] = float32(v[ch])
 			}
 		}
 	}
-	return out
 }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }

@@ -70,6 +70,7 @@ func Encode(ctx context.Context, m *graph.Model, ex Executor, ds *data.Dataset,
 	stds := make([][]float32, len(m.Groups))
 	var ids []string
 	var index []int64
+	seen := map[string]bool{}
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -90,8 +91,8 @@ func Encode(ctx context.Context, m *graph.Model, ex Executor, ds *data.Dataset,
 			means[g] = gatherNHWK(means[g], out[graph.PostMeanName(g)], n, grp, kept[g])
 			stds[g] = gatherNHWK(stds[g], out[graph.PostStdName(g)], n, grp, kept[g])
 		}
-		for i := range n {
-			ids = append(ids, ImageID(opt.Split, first+i))
+		for i, k := range it.Indices() {
+			ids = append(ids, imageID(ds, opt.Split, k, seen))
 			index = append(index, int64(first+i))
 		}
 		if opt.Progress != nil {
@@ -389,6 +390,19 @@ func decodeBatch(m *graph.Model, ex Executor, e *Encoding, f *feeds, s *train.Sa
 		return nil, err
 	}
 	return s.SampleAt(out[graph.OutLogits], idx), nil
+}
+
+// imageID names image k of ds in an encoding: for an image folder, the
+// file's path relative to the split's folder with each / replaced by __
+// ("dogs/001.png" becomes "dogs__001.png"); else, or when that name cannot
+// name a file (see checkIDs) or is taken, ImageID(split, k).
+func imageID(ds *data.Dataset, split string, k int, seen map[string]bool) string {
+	id := strings.ReplaceAll(ds.ImageName(k), "/", "__")
+	if id == "" || seen[id] || checkIDs("", []string{id}) != nil {
+		id = ImageID(split, k)
+	}
+	seen[id] = true
+	return id
 }
 
 // checkIDs refuses identifiers that cannot name a file of their own: decode

@@ -9,11 +9,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"vdvae/configs"
 	"vdvae/graph"
+	"vdvae/internal/atomicfile"
 	"vdvae/runtime"
 	"vdvae/train/checkpoint"
 	"vdvae/train/data"
@@ -133,6 +135,11 @@ type runner struct {
 	lock    *os.File
 	resumed bool
 	lastCk  string
+	// ckStep is the step of the newest checkpoint (0 before any): a data
+	// stop saves only when steps were trained since.
+	ckStep int
+	// skipList is the SkippedFile written last, "" when none.
+	skipList string
 	// lastNonFinite is set while the latest step's loss or gradient was
 	// not finite: the weights may be finite but useless, so nothing is saved.
 	lastNonFinite bool
@@ -164,6 +171,9 @@ func (r *runner) setup(exists bool) error {
 			"which the reference does not flip")
 	}
 	r.noteData()
+	if err := r.checkBatch(); err != nil {
+		return err
+	}
 	if err := r.checkMemory(); err != nil {
 		return err
 	}
@@ -173,7 +183,7 @@ func (r *runner) setup(exists bool) error {
 	r.iter, err = data.NewTrainIter(splits.Train, h.Train.BatchSize, uint64(h.Run.Seed),
 		data.WithFlip(flip))
 	if err != nil {
-		return err
+		return dataError{err}
 	}
 	if err := os.MkdirAll(filepath.Join(r.dir, CkptDir), 0o755); err != nil {
 		return fmt.Errorf("train: create run directory: %w", err)
@@ -213,22 +223,53 @@ func (r *runner) setup(exists bool) error {
 	r.tb = openTB(r.dir, h, r.tr.Model.Dims, r.out)
 	fmt.Fprintf(r.out, "run %s: %s from %s, %s on %d training images, backend %s\n", r.dir,
 		h.Data.DatasetSource, dataDir, r.tr, splits.Train.Len(), r.opt.Backend.Name())
+	if splits.Train.Streamed() {
+		test := fmt.Sprintf("%d test images from %s", splits.Test.Len(), splits.Test.Origin())
+		if splits.Test == splits.Val {
+			test = "the validation images are also the test split"
+		}
+		fmt.Fprintf(r.out, "data: %d validation images from %s; %s\n", splits.Val.Len(),
+			splits.Val.Origin(), test)
+	}
 	return nil
 }
+
+// checkBatch refuses a training split too small for one batch, saying how
+// many of its files were left out.
+func (r *runner) checkBatch() error {
+	d, b := r.splits.Train, r.h.Train.BatchSize
+	if d.Len() >= b {
+		return nil
+	}
+	msg := fmt.Sprintf("data: %d training images in %s make no full batch of %d "+
+		"(train.batch_size)", d.Len(), d.Origin(), b)
+	if sk := d.Skipped(); len(sk) > 0 {
+		other := strings.Replace(files(len(sk)), " file", " other file", 1)
+		msg += fmt.Sprintf("; %s %s left out (listed above), such as %s", other, wasWere(len(sk)),
+			sk[0])
+		r.reportSkipped()
+	}
+	return dataError{errors.New(msg + "; add images or lower train.batch_size")}
+}
+
+// files returns "1 file" or "N files".
+func files(n int) string {
+	if n == 1 {
+		return "1 file"
+	}
+	return fmt.Sprintf("%d files", n)
+}
+
+func isAre(n int) string   { return map[bool]string{true: "is", false: "are"}[n == 1] }
+func wasWere(n int) string { return map[bool]string{true: "was", false: "were"}[n == 1] }
 
 // noteData prints what the user should know about the splits before
 // training: files left out and a validation split smaller than asked for.
 func (r *runner) noteData() {
-	for _, sp := range []struct {
-		name string
-		d    *data.Dataset
-	}{{"training", r.splits.Train}, {"validation", r.splits.Val}, {"test", r.splits.Test}} {
-		if sp.name == "test" && sp.d == r.splits.Val {
-			continue
-		}
+	for _, sp := range r.namedSplits() {
 		if sk := sp.d.Skipped(); len(sk) > 0 {
-			fmt.Fprintf(r.out, "note: data: %d files of the %s split are skipped (listed at the "+
-				"end), such as %s\n", len(sk), sp.name, sk[0])
+			fmt.Fprintf(r.out, "note: data: %s of the %s split %s left out (listed at the end), "+
+				"such as %s\n", files(len(sk)), sp.name, isAre(len(sk)), sk[0])
 		}
 	}
 	if n, have := r.h.Val.NSamplesForValidation, r.splits.Val.Len(); n > have {
@@ -237,33 +278,89 @@ func (r *runner) noteData() {
 	}
 }
 
-// maxListed is how many skipped files the end-of-run summary names.
-const maxListed = 50
+// maxListed is how many skipped files of each split a run prints; the
+// full list goes to SkippedFile.
+const maxListed = 20
+
+// SkippedFile, in a run directory, lists every file of the data set that
+// was left out, replaced or skipped, with the reason, as of the last time
+// the run stopped.
+const SkippedFile = "data_skipped.txt"
 
 // reportData prints, at the end of a run, the files that were skipped or
 // replaced and how long the steps waited for streamed data.
 func (r *runner) reportData() {
-	if r.splits == nil || r.iter == nil {
+	if r.splits == nil {
 		return
 	}
 	r.flushNotes()
-	all := append(r.splits.Train.Skipped(), r.splits.Val.Skipped()...)
-	if r.splits.Test != r.splits.Val {
-		all = append(all, r.splits.Test.Skipped()...)
-	}
-	if len(all) > 0 {
-		fmt.Fprintf(r.out, "data: %d files skipped or replaced:\n", len(all))
-		for _, sk := range all[:min(len(all), maxListed)] {
-			fmt.Fprintf(r.out, "  %s\n", sk)
-		}
-		if len(all) > maxListed {
-			fmt.Fprintf(r.out, "  ... and %d more\n", len(all)-maxListed)
-		}
+	r.reportSkipped()
+	if r.iter == nil {
+		return
 	}
 	if w := r.iter.Waits(); w.Batches > 0 {
 		fmt.Fprintf(r.out, "data: %d of %d training batches were not read in time; the steps "+
 			"waited %.1fs for data in all\n", w.Waits, w.Batches, w.Total.Seconds())
 	}
+}
+
+// reportSkipped prints the first maxListed files each split left out and
+// writes them all to SkippedFile, when the run directory exists.
+func (r *runner) reportSkipped() {
+	var file strings.Builder
+	total := 0
+	for _, sp := range r.namedSplits() {
+		sk := sp.d.Skipped()
+		if len(sk) == 0 {
+			continue
+		}
+		total += len(sk)
+		fmt.Fprintf(&file, "# %s split: %d files\n", sp.name, len(sk))
+		for _, s := range sk {
+			fmt.Fprintf(&file, "%s\n", s)
+		}
+		fmt.Fprintf(r.out, "data: %s of the %s split %s %s:\n", files(len(sk)), sp.name,
+			wasWere(len(sk)), sp.fate)
+		for _, s := range sk[:min(len(sk), maxListed)] {
+			fmt.Fprintf(r.out, "  %s\n", s)
+		}
+		if len(sk) > maxListed {
+			fmt.Fprintf(r.out, "  ... and %d more\n", len(sk)-maxListed)
+		}
+	}
+	path := filepath.Join(r.dir, SkippedFile)
+	r.skipList = ""
+	if st, err := os.Stat(r.dir); err != nil || !st.IsDir() {
+		return
+	}
+	if total == 0 {
+		os.Remove(path) // a list from an earlier attempt no longer holds
+		return
+	}
+	if err := atomicfile.WriteBytes(path, []byte(file.String())); err != nil {
+		fmt.Fprintf(r.out, "warning: data: %v\n", err)
+		return
+	}
+	r.skipList = path
+	fmt.Fprintf(r.out, "data: the full list (%s) is in %s\n", files(total), path)
+}
+
+// namedSplit is a split of the run's data with its name and what becomes
+// of its unreadable images.
+type namedSplit struct {
+	name, fate string
+	d          *data.Dataset
+}
+
+// namedSplits returns the training, validation and (when it is its own)
+// test split.
+func (r *runner) namedSplits() []namedSplit {
+	out := []namedSplit{{"training", "left out or replaced", r.splits.Train},
+		{"validation", "left out", r.splits.Val}}
+	if r.splits.Test != r.splits.Val {
+		out = append(out, namedSplit{"test", "left out", r.splits.Test})
+	}
+	return out
 }
 
 // closeData closes the files of streamed splits.
@@ -306,15 +403,36 @@ func (r *runner) flushNotes() {
 	}
 }
 
-// dataFailed stops a run whose data can no longer be read, after saving a
-// checkpoint of the steps done so far.
-func (r *runner) dataFailed(err error) error {
+// dataFailed stops a run whose data can no longer be read: it lists the
+// files that failed, saves a checkpoint when steps were trained since the
+// last one, and says what to do. split names the split that failed.
+func (r *runner) dataFailed(err error, split string) error {
 	r.prog.finish()
 	r.reportData()
-	if serr := r.save(); serr != nil {
-		return errors.Join(dataError{err}, serr)
+	saved := "no step was trained, so no checkpoint is written"
+	switch {
+	case r.tr.Step > r.ckStep:
+		if serr := r.save(); serr != nil {
+			return errors.Join(dataError{err}, serr)
+		}
+		saved = "the steps so far are saved in " + r.lastCk
+	case r.lastCk != "":
+		saved = "no step was trained since " + r.lastCk
 	}
-	return dataError{fmt.Errorf("%w; the steps so far are saved in %s", err, r.lastCk)}
+	listed := "listed above"
+	if r.skipList != "" {
+		listed += " and in " + r.skipList
+	}
+	what := fmt.Sprintf("replace the unreadable %s files (%s), or remove them, then run the "+
+		"same command", split, listed)
+	if split == "training" && r.lastCk != "" {
+		what = fmt.Sprintf("replace the unreadable training files (%s) with good copies, then "+
+			"run the same command to resume; removing them changes the size of the training set, "+
+			"which this run cannot resume with: then start over with vdvae reset --runs %s %s, or "+
+			"train a new run with --set run.name=NEW", listed, filepath.Dir(r.dir),
+			filepath.Base(r.dir))
+	}
+	return dataError{fmt.Errorf("%w; %s; %s", err, saved, what)}
 }
 
 // checkMemory refuses a configuration whose training step would not fit in
@@ -355,10 +473,19 @@ func (r *runner) restore() error {
 	if !r.tr.ParamsFinite() {
 		return fmt.Errorf("%w: checkpoint %s holds non-finite weights; %s", ErrDiverged, path, advice)
 	}
+	if n := r.splits.Train.Len(); st.Iter.Len != n {
+		return dataError{fmt.Errorf("data: %s was saved at step %d for a training set of %d "+
+			"images, and %s now has %d: a run cannot continue on a training set of another size, "+
+			"since its order of batches depends on it; put the files back as they were, start "+
+			"this run over with vdvae reset --runs %s %s, or train a new run with --set "+
+			"run.name=NEW", path, r.tr.Step, st.Iter.Len, r.splits.Train.Origin(), n,
+			filepath.Dir(r.dir), filepath.Base(r.dir))}
+	}
 	if err := r.iter.Restore(st.Iter); err != nil {
 		return fmt.Errorf("train: restore %s: data position: %w", path, err)
 	}
 	r.resumed, r.lastCk, r.pendingEval = true, path, st.PendingEval
+	r.ckStep = r.tr.Step
 	fmt.Fprintf(r.out, "resuming from %s at step %d\n", path, r.tr.Step)
 	return nil
 }
@@ -401,7 +528,7 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 			return nil, r.stopped(ctx, err)
 		}
 		if err := r.iter.Next(r.tr.X()[:n*img]); err != nil {
-			return nil, r.dataFailed(err)
+			return nil, r.dataFailed(err, "training")
 		}
 		r.flushNotes()
 		t0 := time.Now()
@@ -441,8 +568,13 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 }
 
 // stopped handles an interruption: when ctx was cancelled it saves a
-// checkpoint and returns an InterruptedError; other errors pass through.
+// checkpoint and returns an InterruptedError; a validation split that
+// cannot be read stops as dataFailed does; other errors pass through.
 func (r *runner) stopped(ctx context.Context, err error) error {
+	var de dataError
+	if ctx.Err() == nil && errors.As(err, &de) {
+		return r.dataFailed(de.err, "validation")
+	}
 	if ctx.Err() == nil {
 		return err
 	}
@@ -514,7 +646,7 @@ func (r *runner) save() error {
 	if err != nil {
 		return err
 	}
-	r.lastCk = path
+	r.lastCk, r.ckStep = path, r.tr.Step
 	return nil
 }
 

@@ -70,6 +70,7 @@ func divStatsAction(c *cli.Context) error {
 	ctx, stop := signalContext(c)
 	defer stop()
 	stats, err := infer.DivStats(ctx, m, ex, ds, opt)
+	noteSkipped(c.App.ErrWriter, split, ds)
 	if err != nil {
 		return inputOr(err)
 	}
@@ -172,6 +173,7 @@ func encodeAction(c *cli.Context) error {
 	ctx, stop := signalContext(c)
 	defer stop()
 	arrays, err := infer.Encode(ctx, m, ex, ds, opt)
+	noteSkipped(c.App.ErrWriter, split, ds)
 	if err != nil {
 		return inputOr(err)
 	}

@@ -106,6 +106,7 @@ func reconstructAction(c *cli.Context) error {
 	ctx, stop := signalContext(c)
 	defer stop()
 	res, err := infer.Reconstruct(ctx, m, ex, ds, opt)
+	noteSkipped(c.App.ErrWriter, split, ds)
 	if err != nil {
 		return inputOr(err)
 	}

@@ -104,6 +104,8 @@ func TestArrayErrorsNameTheFile(t *testing.T) {
 			[]string{"Fortran"}, true},
 		{"not npy", "x.npy", []byte("hello world, not an array"), []string{"x.npy", "magic"}, false},
 		{"bad header", "x.npy", []byte("\x93NUMPY\x01\x00\x05\x00{'a'"), []string{"x.npy", "header"}, false},
+		{"negative dimension", "x.npy", npyBytes("|u1", []int{-1, 12}, false, nil),
+			[]string{"x.npy", "negative dimension -1"}, false},
 		{"npz without data", "x.npz", npzBytes(t, false, map[string][]byte{"a": good, "b": good}),
 			[]string{"x.npz", "no array named data"}, false},
 		{"npz not zip", "x.npz", []byte("PK junk"), []string{"x.npz", "not an .npz"}, false},

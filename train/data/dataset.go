@@ -140,9 +140,9 @@ func (d *Dataset) Image(i int) []uint8 {
 }
 
 // ReadImage writes the stored pixels of image i, C*H*W bytes, to dst. For
-// a streamed dataset an image that cannot be read is replaced as the
-// package documentation describes; the error reports a data set with too
-// many such images.
+// a streamed dataset an image that cannot be read is replaced, as in
+// training (see the package documentation); the error reports a data set
+// with too many such images.
 func (d *Dataset) ReadImage(dst []uint8, i int) error {
 	sz := d.ImageSize()
 	if len(dst) != sz {
@@ -157,7 +157,24 @@ func (d *Dataset) ReadImage(dst []uint8, i int) error {
 	}
 	s := d.st.getScratch()
 	defer d.st.putScratch(s)
-	return d.st.read(d.off, d.Len(), i, dst, s)
+	return d.st.read(d.off, d.Len(), i, dst, s, false)
+}
+
+// ImageName returns the name of image i for an image folder: its path
+// relative to the split's folder (or to the split file's folder), with
+// forward slashes, e.g. "dogs/001.png". It returns "" for arrays and
+// in-memory data sets, whose images have no file of their own.
+func (d *Dataset) ImageName(i int) string {
+	if i < 0 || i >= d.Len() {
+		panic(fmt.Sprintf("data: ImageName(%d) out of range for %d images", i, d.Len()))
+	}
+	if d.st == nil {
+		return ""
+	}
+	if r, ok := d.st.r.(*imageReader); ok {
+		return r.relName(d.off + i)
+	}
+	return ""
 }
 
 // WithEncoding returns a dataset that shares d's pixels under another

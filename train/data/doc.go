@@ -19,7 +19,9 @@
 //     R, G and B planes of 32×32 ([LoadCIFAR10]).
 //   - imagenet, celebA, celebAHQ, ffhq, custom: a folder per split holding
 //     either images (.png, .jpg, .jpeg, in sub-folders too) or arrays
-//     (.npy, .npz), read in path order. An array holds uint8 images as
+//     (.npy, .npz), read in path order. Links to files and folders are
+//     followed; a folder reached twice (through links, or a loop of them)
+//     is read once. An array holds uint8 images as
 //     (N, C·H·W) rows of C×H×W values (the downsampled-ImageNet .npz
 //     files, whose array is named data), (N, C, H, W), (N, H, W, C), or
 //     (N, H, W) for one channel, with H = W = data.target_res; an .npz
@@ -37,11 +39,14 @@
 //
 // For folders, [Spec].Dir (--data-dir) holds either sub-folders train/,
 // val/ and test/ (or the reference's train_data/, val_data/ and
-// synthesis_data/) or a split file, splits.txt (or CelebA's
-// list_eval_partition.txt): one image per line, its path relative to the
-// file then its split, train, val or test (or 0, 1, 2); # starts a
-// comment line. Dir may also name the split file itself. Without Dir the
-// splits are the folders data.train_data_path, data.val_data_path and
+// synthesis_data/; two names of one split both present are an error) or a
+// split file, splits.txt (or CelebA's list_eval_partition.txt): one image
+// per line, its path relative to the file's folder and inside it (an
+// absolute path or one leading out with .. is an error), then its split,
+// train, val or test (or 0, 1, 2); # starts a comment line. A path not
+// found is also looked for under img_align_celeba/, where CelebA's file
+// points. Dir may also name the split file itself. Without Dir the splits
+// are the folders data.train_data_path, data.val_data_path and
 // data.synthesis_data_path. A missing test split is the validation split,
 // as in the reference's presets.
 //
@@ -56,10 +61,14 @@
 // does; crop such images beforehand to keep it. Conversion: alpha is
 // dropped without compositing, a gray image is repeated in every channel,
 // colour becomes gray by Pillow's luma (19595 R + 38470 G + 7471 B + 2^15)
-// >> 16, 16-bit samples keep their top 8 bits. JPEG is decoded by Go's
-// image/jpeg, which can differ from libjpeg by a level or two. The first
-// image that is resized, not square, converted or transparent is reported
-// once through [Spec].Note.
+// >> 16, 16-bit samples keep their top 8 bits (Pillow would clip a 16-bit
+// gray value to 255 instead). JPEG is decoded by Go's image/jpeg, which
+// repeats subsampled chroma where libjpeg (so Pillow) interpolates it: on
+// 4:2:0 JPEGs read at their own size the largest difference from Pillow's
+// pixels measured 13 to 27 levels, at colour edges. An image is converted
+// and resized in strips of rows, so that a large one needs no second
+// full-size copy. The first image that is resized, not square, converted
+// or transparent is reported once through [Spec].Note.
 //
 // The [Encoding] then decides how a stored value x becomes an input:
 //
@@ -92,16 +101,22 @@
 // # Bad data
 //
 // When a split is opened, a file that is not .png, .jpg, .jpeg, .npy or
-// .npz (.DS_Store, README.txt), an empty file, a hidden folder or a link
-// to a folder is skipped and listed ([Dataset.Skipped]); a split with no
-// usable file, a folder with both images and arrays, an array of another
-// dtype or shape, and a truncated array or CIFAR batch are errors that
-// name the file. An image that cannot be read or decoded when a batch
-// needs it (truncated, zero pixels, not an image at all) is replaced by
-// the next readable image of its split in path order, wrapping around,
-// and listed with the reason; each is tried once. More than 1% of a
-// split's images (and at least 10) failing stops reading with an error:
-// the data is broken. A decoder panic becomes such a failure.
+// .npz (README.txt), an empty file, a hidden file or folder (a name
+// starting with a dot: .DS_Store, macOS's ._* AppleDouble files), a
+// __MACOSX folder, a link to nothing and a folder already read are skipped
+// and listed ([Dataset.Skipped]); a split with no usable file, a folder
+// with both images and arrays, an array of another dtype or shape, and a
+// truncated array or CIFAR batch are errors that name the file. An image
+// that cannot be read or decoded when a batch needs it (truncated, zero
+// pixels, too large, not an image at all) is listed with the reason and
+// tried only once. In training ([TrainIter], [Dataset.ReadImage]) it is
+// replaced by the next readable image of its split in path order,
+// wrapping around, so that batches stay full and the order of batches
+// stays a function of the seed; in evaluation ([EvalIter]) it is left
+// out, so that no image counts twice, and [EvalIter.Indices] says which
+// images a batch holds. A split may lose up to 1% of its images, and at
+// least 10 in any case; one more stops reading with an error: the data is
+// broken. A decoder panic becomes such a failure.
 //
 // # Determinism and resume
 //
@@ -121,8 +136,11 @@
 // valid file this package cannot read (an IDX file of floats, a .npy file
 // of float32) gives an [*UnsupportedError]. Both name the file. Reading
 // never panics on bad input and never allocates more than the file can
-// justify (at most [MaxIDXBytes] of IDX pixel data, [MaxImageFileBytes]
-// and [MaxImagePixels] per image). Programming mistakes, such as a buffer
-// of the wrong length passed to Fill or Next, panic with a message
-// prefixed "data:".
+// justify: at most [MaxIDXBytes] of IDX pixel data; per image file
+// [MaxImageFileBytes], [MaxImagePixels] and [MaxDecodeBytes] of decoder
+// memory, both checked from the header before decoding, so that a small
+// file claiming a huge image (a decompression bomb) costs nothing; and
+// twice MaxDecodeBytes for all the images being decoded at once.
+// Programming mistakes, such as a buffer of the wrong length passed to
+// Fill or Next, panic with a message prefixed "data:".
 package data

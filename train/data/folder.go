@@ -2,11 +2,14 @@ package data
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"image"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // SplitFileNames are the names of a split file in a --data-dir folder, in
@@ -17,6 +20,7 @@ var SplitFileNames = []string{"splits.txt", "list_eval_partition.txt"}
 // listing is the files of one split, sorted by path.
 type listing struct {
 	where   string   // the folder or split file, for messages
+	root    string   // the folder that image names are relative to
 	images  []string // PNG and JPEG files
 	arrays  []string // .npy and .npz files
 	skipped []Skip   // files left out
@@ -35,20 +39,37 @@ func kindOf(path string) imageKind {
 	return kindOther
 }
 
+// hidden says why a file or folder is left out by its name alone: a name
+// starting with a dot (.DS_Store, .git, macOS's ._* AppleDouble files) or
+// macOS's __MACOSX folder of archive metadata. It returns "" otherwise.
+func hidden(name string) string {
+	switch {
+	case strings.HasPrefix(name, "."):
+		return "hidden (the name starts with a dot), not read"
+	case name == "__MACOSX":
+		return "macOS archive metadata (__MACOSX), not read"
+	}
+	return ""
+}
+
 // add files path, of size bytes, under its kind, or skips it.
 func (l *listing) add(path string, size int64) {
 	k := kindOf(path)
 	switch {
+	case hidden(filepath.Base(path)) != "":
+		l.skip(path, hidden(filepath.Base(path)))
 	case k == kindOther:
-		l.skipped = append(l.skipped, Skip{path, "not a .png, .jpg, .jpeg, .npy or .npz file"})
+		l.skip(path, "not a .png, .jpg, .jpeg, .npy or .npz file")
 	case size == 0:
-		l.skipped = append(l.skipped, Skip{path, "empty file"})
+		l.skip(path, "empty file")
 	case k == kindArray:
 		l.arrays = append(l.arrays, path)
 	default:
 		l.images = append(l.images, path)
 	}
 }
+
+func (l *listing) skip(path, why string) { l.skipped = append(l.skipped, Skip{path, why}) }
 
 // check refuses a listing with no usable file or with both kinds.
 func (l *listing) check() error {
@@ -59,15 +80,18 @@ func (l *listing) check() error {
 	case len(l.images) == 0 && len(l.arrays) == 0:
 		msg := fmt.Sprintf("data: no PNG or JPEG images and no .npy or .npz arrays in %s", l.where)
 		if len(l.skipped) > 0 {
-			msg += fmt.Sprintf(" (%d other files, such as %s)", len(l.skipped), l.skipped[0].Path)
+			msg += fmt.Sprintf(" (%d other files, such as %s)", len(l.skipped), l.skipped[0])
 		}
 		return fmt.Errorf("%s", msg)
 	}
 	return nil
 }
 
-// listFolder lists the files under dir, in lexical order, descending into
-// sub-folders except hidden ones (whose name starts with a dot).
+// listFolder lists the files under dir in path order, descending into
+// sub-folders and following links to files and folders. Hidden files and
+// folders and __MACOSX folders are skipped and listed (see hidden). A
+// folder reached a second time, through a link or a loop of links, is not
+// read again.
 func listFolder(dir string) (*listing, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -76,96 +100,169 @@ func listFolder(dir string) (*listing, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("data: %s is not a folder", dir)
 	}
-	l := &listing{where: dir}
-	err = filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("data: list %s: %w", path, err)
-		}
-		if e.IsDir() {
-			if path != dir && strings.HasPrefix(e.Name(), ".") {
-				l.skipped = append(l.skipped, Skip{path, "hidden folder, not read"})
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		info, err := os.Stat(path) // follows a link to a file
-		switch {
-		case err != nil:
-			l.skipped = append(l.skipped, Skip{path, err.Error()})
-		case info.IsDir():
-			l.skipped = append(l.skipped, Skip{path, "link to a folder, not followed"})
-		case !info.Mode().IsRegular():
-			l.skipped = append(l.skipped, Skip{path, "not a regular file"})
-		default:
-			l.add(path, info.Size())
-		}
-		return nil
-	})
-	if err != nil {
+	w := &folderWalk{l: &listing{where: dir, root: dir}, seen: map[string]string{}}
+	if err := w.walk(dir); err != nil {
 		return nil, err
 	}
-	return l, nil
+	return w.l, nil
+}
+
+// folderWalk lists a folder tree, following links.
+type folderWalk struct {
+	l    *listing
+	seen map[string]string // the real path of each folder read → the path it was read as
+}
+
+// walk lists the entries of dir, in name order, and of its sub-folders.
+func (w *folderWalk) walk(dir string) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return fmt.Errorf("data: list %s: %w", dir, err)
+	}
+	if prev, ok := w.seen[real]; ok {
+		w.l.skip(dir, "the same folder as "+prev+", already read")
+		return nil
+	}
+	w.seen[real] = dir
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("data: list %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		if why := hidden(e.Name()); why != "" {
+			w.l.skip(path, why)
+			continue
+		}
+		info, err := os.Stat(path) // follows links
+		switch {
+		case err != nil && e.Type()&fs.ModeSymlink != 0:
+			w.l.skip(path, "link to a missing file or folder")
+		case err != nil:
+			w.l.skip(path, err.Error())
+		case info.IsDir():
+			if err := w.walk(path); err != nil {
+				return err
+			}
+		case !info.Mode().IsRegular():
+			w.l.skip(path, "not a regular file")
+		default:
+			w.l.add(path, info.Size())
+		}
+	}
+	return nil
 }
 
 // splitCodes maps a split file's second column to a split index (0 train,
 // 1 validation, 2 test).
 var splitCodes = map[string]int{"train": 0, "0": 0, "val": 1, "1": 1, "test": 2, "2": 2}
 
-// readSplitFile reads a split file: one image per line, its path (relative
-// to the file's folder, or absolute) then whitespace then its split
-// (train, val or test, or CelebA's 0, 1 or 2). Empty lines and lines
-// starting with # are ignored. A listed file that does not exist, a path
-// listed twice and an unknown split are errors naming the line.
+// celebAImages is the folder of CelebA's aligned images, where the bare
+// names of its list_eval_partition.txt are also looked for.
+const celebAImages = "img_align_celeba"
+
+// readSplitFile reads a split file: one image per line, its path relative
+// to the file's folder (and inside it) then whitespace then its split
+// (train, val or test, or CelebA's 0, 1 or 2). A path not found there is
+// looked for in the img_align_celeba/ sub-folder, where CelebA keeps the
+// images its list_eval_partition.txt names. Empty lines and lines starting
+// with # are ignored, and so is a UTF-8 byte order mark. A path that leaves
+// the folder, a listed file that does not exist, a path listed twice and an
+// unknown split are errors naming the line; so is a file that is not text.
 func readSplitFile(path string) ([3]*listing, error) {
 	var out [3]*listing
+	dir := filepath.Dir(path)
 	for i, name := range []string{"train", "val", "test"} {
-		out[i] = &listing{where: path + " (" + name + ")"}
+		out[i] = &listing{where: path + " (" + name + ")", root: dir}
+	}
+	if k := kindOf(path); k != kindOther {
+		return out, fmt.Errorf("data: %s is an image or array file, not a split file: --data-dir "+
+			"takes the folder holding train/ and val/ (or a split file of PATH SPLIT lines)", path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return out, fmt.Errorf("data: %w", err)
 	}
 	defer f.Close()
-	dir := filepath.Dir(path)
 	seen := map[string]int{}
 	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
+	n := 0
+	for sc.Scan() {
+		n++
+		rel, split, err := splitLine(path, n, sc.Text())
+		if err != nil {
+			return out, err
+		}
+		if rel == "" {
 			continue
 		}
-		cut := strings.LastIndexAny(line, " \t")
-		if cut < 0 {
-			return out, fmt.Errorf("data: %s line %d: %q has no split: want PATH SPLIT", path, n, line)
+		file := filepath.Join(dir, rel)
+		info, err := os.Stat(file)
+		if errors.Is(err, fs.ErrNotExist) {
+			alt := filepath.Join(dir, celebAImages, rel)
+			if ai, aerr := os.Stat(alt); aerr == nil {
+				file, info, err = alt, ai, nil
+			}
 		}
-		file, code := strings.TrimSpace(line[:cut]), line[cut+1:]
-		split, ok := splitCodes[code]
-		if !ok {
-			return out, fmt.Errorf("data: %s line %d: unknown split %q: want train, val or test "+
-				"(or 0, 1, 2)", path, n, code)
-		}
-		if !filepath.IsAbs(file) {
-			file = filepath.Join(dir, file)
+		if err != nil {
+			return out, fmt.Errorf("data: %s line %d: %w", path, n, err)
 		}
 		if prev, ok := seen[file]; ok {
 			return out, fmt.Errorf("data: %s line %d: %s is already listed on line %d", path, n, file, prev)
 		}
 		seen[file] = n
-		info, err := os.Stat(file)
-		if err != nil {
-			return out, fmt.Errorf("data: %s line %d: %w", path, n, err)
+		if info.IsDir() {
+			out[split].skip(file, "a folder: a split file lists image or array files")
+			continue
 		}
 		out[split].add(file, info.Size())
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return out, fmt.Errorf("data: %s line %d is longer than %d bytes: not a split file (lines of "+
+			"PATH SPLIT)", path, n+1, bufio.MaxScanTokenSize)
+	} else if err != nil {
 		return out, fmt.Errorf("data: read %s: %w", path, err)
 	}
 	return out, nil
 }
 
+// splitLine parses line n of a split file into a path, cleaned and
+// relative to the file's folder, and a split index. Blank and comment
+// lines give an empty path.
+func splitLine(path string, n int, line string) (string, int, error) {
+	if n == 1 {
+		line = strings.TrimPrefix(line, "\ufeff")
+	}
+	if !utf8.ValidString(line) || strings.IndexByte(line, 0) >= 0 {
+		return "", 0, fmt.Errorf("data: %s line %d is not text: not a split file (lines of PATH "+
+			"SPLIT); --data-dir takes the folder holding train/ and val/ or a split file", path, n)
+	}
+	line = strings.TrimSpace(line)
+	if line == "" || strings.HasPrefix(line, "#") {
+		return "", 0, nil
+	}
+	cut := strings.LastIndexAny(line, " \t")
+	if cut < 0 {
+		return "", 0, fmt.Errorf("data: %s line %d: %q has no split: want PATH SPLIT", path, n, line)
+	}
+	file, code := strings.TrimSpace(line[:cut]), line[cut+1:]
+	split, ok := splitCodes[code]
+	if !ok {
+		return "", 0, fmt.Errorf("data: %s line %d: unknown split %q: want train, val or test "+
+			"(or 0, 1, 2)", path, n, code)
+	}
+	if !filepath.IsLocal(file) {
+		return "", 0, fmt.Errorf("data: %s line %d: %q is not inside the split file's folder: "+
+			"paths must be relative to %s, without .. leading out of it", path, n, file,
+			filepath.Dir(path))
+	}
+	return filepath.Clean(file), split, nil
+}
+
 // imageReader decodes image files and brings them to C×R×R.
 type imageReader struct {
 	paths []string
+	root  string // the split's folder, or the split file's
 	c     int
 	res   int
 	st    *stream // for notes
@@ -174,32 +271,86 @@ type imageReader struct {
 func (r *imageReader) name(i int) string { return r.paths[i] }
 func (r *imageReader) close() error      { return nil }
 
+// relName returns image i's path relative to the split's folder, with
+// forward slashes.
+func (r *imageReader) relName(i int) string {
+	rel, err := filepath.Rel(r.root, r.paths[i])
+	if err != nil {
+		return filepath.ToSlash(r.paths[i])
+	}
+	return filepath.ToSlash(rel)
+}
+
 func (r *imageReader) read(i int, dst []uint8, s *scratch) error {
 	path := r.paths[i]
 	var err error
 	if s.file, err = readFileInto(path, s.file); err != nil {
 		return err
 	}
-	img, err := decodeImage(path, s.file)
+	img, release, err := decodeImage(path, s.file)
 	if err != nil {
 		return err
 	}
-	var info colorInfo
-	s.planes, info = toPlanes(img, r.c, s.planes)
+	defer release()
 	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	r.noteConversions(path, w, h, info)
-	res := r.res
-	if w == res && h == res {
-		copy(dst, s.planes)
-		return nil
-	}
-	hw, vw := s.weightsFor(w, res), s.weightsFor(h, res)
-	for ch := range r.c {
-		s.tmp = resizePlane(dst[ch*res*res:(ch+1)*res*res], s.planes[ch*w*h:(ch+1)*w*h],
-			w, h, res, res, hw, vw, s.tmp)
-	}
+	info := r.convert(dst, img, s)
+	r.noteConversions(path, b.Dx(), b.Dy(), info)
 	return nil
+}
+
+// subImager is what the image types of image/png and image/jpeg implement
+// to share a rectangle of their pixels.
+type subImager interface {
+	SubImage(r image.Rectangle) image.Image
+}
+
+// stripRows is how many rows of an image are converted to planes at a
+// time, so that a large image needs no second full-size copy.
+const stripRows = 64
+
+// convert brings img to C×R×R in dst: strip after strip of its rows is
+// converted to planes (toPlanes) and resized horizontally to R columns;
+// then the columns are resized vertically to R rows. The passes and their
+// rounding are Pillow's, as in resizePlane.
+func (r *imageReader) convert(dst []uint8, img image.Image, s *scratch) colorInfo {
+	b := img.Bounds()
+	w, h, c, res := b.Dx(), b.Dy(), r.c, r.res
+	s.tmp = grow(s.tmp, c*res*h) // c planes of res×h: the horizontal pass
+	var hw *axisWeights
+	if w != res {
+		hw = s.weightsFor(w, res)
+	}
+	sub, canSub := img.(subImager)
+	var info colorInfo
+	for y0 := 0; y0 < h; y0 += stripRows {
+		rows := min(stripRows, h-y0)
+		strip := img
+		if !canSub {
+			rows = h
+		} else if rows < h {
+			strip = sub.SubImage(image.Rect(b.Min.X, b.Min.Y+y0, b.Max.X, b.Min.Y+y0+rows))
+		}
+		var si colorInfo
+		s.planes, si = toPlanes(strip, c, s.planes)
+		info.gray, info.alpha = si.gray, info.alpha || si.alpha
+		for ch := range c {
+			src := s.planes[ch*w*rows : (ch+1)*w*rows]
+			out := s.tmp[ch*res*h+y0*res : ch*res*h+(y0+rows)*res]
+			if hw == nil {
+				copy(out, src)
+			} else {
+				resizeRows(out, src, w, res, hw)
+			}
+		}
+	}
+	var vw *axisWeights
+	if h != res {
+		vw = s.weightsFor(h, res)
+	}
+	for ch := range c {
+		resizeCols(dst[ch*res*res:(ch+1)*res*res], s.tmp[ch*res*h:(ch+1)*res*h], res, h, res, vw)
+	}
+	return info
 }
 
 // noteConversions reports, once each, the first image that is resized,

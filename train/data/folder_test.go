@@ -184,41 +184,151 @@ func pngBytes(t *testing.T) []byte {
 
 func TestFolderBadFilesAreSkippedOrReplaced(t *testing.T) {
 	good := pngBytes(t)
-	root := brokenFolder(t, 4, map[string][]byte{
+	bad := map[string][]byte{
 		".DS_Store":  []byte("\x00\x00\x00\x01Bud1"),
 		"README.txt": []byte("faces\n"),
 		"empty.png":  nil,
 		"gb.png":     good[:len(good)/2], // truncated, sorts after ga*
 		"gz.jpg":     []byte("not a jpeg at all"),
-	})
-	sp := openSpec(t, folderSpec(root, 1, 2, 8))
-	if sp.Train.Len() != 6 {
-		t.Fatalf("%d training images, want 6 (4 good, 2 that fail when read)", sp.Train.Len())
 	}
-	listed := sp.Train.Skipped()
-	if len(listed) != 3 {
-		t.Fatalf("skipped at listing: %v, want .DS_Store, README.txt, empty.png", listed)
-	}
-	got := evalAll(t, sp.Train, 4)
-	// Sorted: gaa gab gac gad gb.png gz.jpg; gb.png and gz.jpg fail and are
-	// replaced by the next readable image, wrapping around to gaa.
-	for k, v := range []uint8{0, 1, 2, 3, 0, 0} {
-		if got[k*4] != centered(v, 8) {
-			t.Errorf("image %d reads %v, want stored value %d", k, got[k*4], v)
+	t.Run("training replaces", func(t *testing.T) {
+		sp := openSpec(t, folderSpec(brokenFolder(t, 4, bad), 1, 2, 8))
+		if sp.Train.Len() != 6 {
+			t.Fatalf("%d training images, want 6 (4 good, 2 that fail when read)", sp.Train.Len())
 		}
-	}
-	all := sp.Train.Skipped()
+		if listed := sp.Train.Skipped(); len(listed) != 3 {
+			t.Fatalf("skipped at listing: %v, want .DS_Store, README.txt, empty.png", listed)
+		}
+		// Sorted: gaa gab gac gad gb.png gz.jpg; gb.png and gz.jpg fail and
+		// are replaced by the next readable image, wrapping around to gaa.
+		got := make([]float32, 6*4)
+		if err := sp.Train.Fill(got, []int{0, 1, 2, 3, 4, 5}, nil); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range []uint8{0, 1, 2, 3, 0, 0} {
+			if got[k*4] != centered(v, 8) {
+				t.Errorf("image %d reads %v, want stored value %d", k, got[k*4], v)
+			}
+		}
+		wantSkips(t, sp.Train, ".DS_Store: hidden", "README.txt: not a .png", "empty.png: empty file",
+			"gb.png: truncated", "gz.jpg: not a PNG or JPEG image", "replaced by the next readable image")
+	})
+	t.Run("evaluation skips", func(t *testing.T) {
+		sp := openSpec(t, folderSpec(brokenFolder(t, 4, bad), 1, 2, 8))
+		it, err := NewEvalIter(sp.Train, 4, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]float32, 4*4)
+		var values []float32
+		var idx []int
+		for n := it.Next(buf); n > 0; n = it.Next(buf) {
+			for k := range n {
+				values = append(values, buf[k*4])
+			}
+			idx = append(idx, it.Indices()...)
+		}
+		if it.Err() != nil {
+			t.Fatal(it.Err())
+		}
+		// No image twice: the two that fail are left out, not replaced.
+		want := []float32{centered(0, 8), centered(1, 8), centered(2, 8), centered(3, 8)}
+		if !slices.Equal(values, want) || !slices.Equal(idx, []int{0, 1, 2, 3}) {
+			t.Errorf("served values %v at %v, want %v at [0 1 2 3]", values, idx, want)
+		}
+		wantSkips(t, sp.Train, "gb.png: truncated", "; skipped")
+	})
+}
+
+// wantSkips checks that d's skip list mentions every one of parts.
+func wantSkips(t *testing.T, d *Dataset, parts ...string) {
+	t.Helper()
 	var text []string
-	for _, s := range all {
+	for _, s := range d.Skipped() {
 		text = append(text, s.String())
 	}
 	joined := strings.Join(text, "\n")
-	for _, w := range []string{".DS_Store: not a .png", "README.txt: not a .png", "empty.png: empty file",
-		"gb.png: truncated", "gz.jpg: not a PNG or JPEG image", "replaced by the next readable image"} {
+	for _, w := range parts {
 		if !strings.Contains(joined, w) {
 			t.Errorf("skip list lacks %q:\n%s", w, joined)
 		}
 	}
+}
+
+// TestEvaluationSkipsUnreadableImages: an evaluation pass leaves out the
+// images that cannot be read, in batches that shrink, says which images
+// it served, and stops only past the limit of failures.
+func TestEvaluationSkipsUnreadableImages(t *testing.T) {
+	bad := map[string][]byte{}
+	for _, name := range []string{"gab.png", "gae.png", "gaf.png"} {
+		bad[name] = []byte("\x89PNG\r\n\x1a\ngarbage")
+	}
+	// Good images gaa gac gad gag ... hold their index among the good ones.
+	root := t.TempDir()
+	good := 0
+	for i := range 10 {
+		name := "ga" + string(rune('a'+i)) + ".png"
+		p := filepath.Join(root, "val", name)
+		if b, ok := bad[name]; ok {
+			writeBytes(t, p, b)
+			continue
+		}
+		v := uint8(good)
+		writePNG(t, p, grayImage(2, 2, func(x, y int) uint8 { return v }))
+		good++
+	}
+	writePNG(t, filepath.Join(root, "train", "t.png"), grayImage(2, 2, func(x, y int) uint8 { return 0 }))
+	sp := openSpec(t, folderSpec(root, 1, 2, 8))
+	it, err := NewEvalIter(sp.Val, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]float32, 3*4)
+	var sizes, idx []int
+	var values []float32
+	for n := it.Next(buf); n > 0; n = it.Next(buf) {
+		sizes = append(sizes, n)
+		idx = append(idx, it.Indices()...)
+		for k := range n {
+			values = append(values, buf[k*4])
+		}
+	}
+	if it.Err() != nil {
+		t.Fatal(it.Err())
+	}
+	if !slices.Equal(sizes, []int{2, 1, 3, 1}) || !slices.Equal(idx, []int{0, 2, 3, 6, 7, 8, 9}) {
+		t.Errorf("batch sizes %v, indices %v", sizes, idx)
+	}
+	for k, v := range values {
+		if v != centered(uint8(k), 8) {
+			t.Errorf("served image %d reads %v, want %v", k, v, centered(uint8(k), 8))
+		}
+	}
+	if sk := sp.Val.Skipped(); len(sk) != 3 || !strings.HasSuffix(sk[0].Reason, "; skipped") {
+		t.Errorf("skip list %v", sk)
+	}
+	if got := sp.Val.ImageName(idx[1]); got != "gac.png" {
+		t.Errorf("ImageName = %q, want gac.png", got)
+	}
+	// A second pass serves the same images without reading the bad ones again.
+	it.Reset()
+	if n := it.Next(buf); n != 2 || !slices.Equal(it.Indices(), []int{0, 2}) {
+		t.Errorf("after Reset: %d images at %v", n, it.Indices())
+	}
+}
+
+func TestEvaluationOfUnreadableSplitFails(t *testing.T) {
+	bad := map[string][]byte{}
+	for i := range 4 {
+		bad["x"+string(rune('a'+i))+".png"] = []byte("\x89PNG\r\n\x1a\ngarbage")
+	}
+	root := brokenFolder(t, 0, bad)
+	sp := openSpec(t, folderSpec(root, 1, 2, 8))
+	it, _ := NewEvalIter(sp.Train, 2, 0)
+	if n := it.Next(make([]float32, 2*4)); n != 0 {
+		t.Fatalf("served %d images", n)
+	}
+	wantErr(t, it.Err(), "none of the 4 images in ", "train could be read")
 }
 
 func TestFolderTooManyBadImagesStop(t *testing.T) {
@@ -240,7 +350,8 @@ func TestFolderTooManyBadImagesStop(t *testing.T) {
 			break
 		}
 	}
-	wantErr(t, err, "11 of 16 images could not be read", "the data looks broken")
+	wantErr(t, err, "11 of 16 images in ", "could not be read", "more than the 10 a split may lose",
+		"the data looks broken")
 	if again := it.Next(buf); again != err {
 		t.Errorf("the next call returned %v, want the same error", again)
 	}
@@ -264,7 +375,7 @@ func TestDecoderPanicBecomesAnError(t *testing.T) {
 	if n := it.Next(make([]float32, 2)); n != 0 {
 		t.Fatalf("served %d images", n)
 	}
-	wantErr(t, it.Err(), "none of the 3 images")
+	wantErr(t, it.Err(), "none of the 3 images could be read")
 	if sk := d.Skipped(); len(sk) != 3 || !strings.Contains(sk[0].Reason, "decoder panicked: decoder bug") {
 		t.Errorf("skip list %v", sk)
 	}
@@ -305,6 +416,22 @@ func TestSplitLayouts(t *testing.T) {
 		sp2 := openSpec(t, folderSpec(filepath.Join(root, "splits.txt"), 1, 2, 8))
 		if sp2.Train.Len() != 2 {
 			t.Errorf("split file named directly: %d training images", sp2.Train.Len())
+		}
+	})
+	t.Run("CelebA partition file", func(t *testing.T) {
+		root := t.TempDir()
+		for _, n := range []string{"000001.jpg", "000002.jpg", "000003.jpg"} {
+			img(root, "img_align_celeba", n)
+		}
+		// A byte order mark, bare names as in CelebA's own file, CRLF ends.
+		writeBytes(t, filepath.Join(root, "list_eval_partition.txt"),
+			[]byte("\ufeff000001.jpg 0\r\n000002.jpg 1\r\nimg_align_celeba/000003.jpg 2\r\n"))
+		sp := openSpec(t, folderSpec(root, 1, 2, 8))
+		if sp.Train.Len() != 1 || sp.Val.Len() != 1 || sp.Test.Len() != 1 {
+			t.Errorf("sizes %d %d %d", sp.Train.Len(), sp.Val.Len(), sp.Test.Len())
+		}
+		if got := sp.Train.ImageName(0); got != "img_align_celeba/000001.jpg" {
+			t.Errorf("ImageName = %q", got)
 		}
 	})
 	t.Run("hparams paths", func(t *testing.T) {
@@ -351,12 +478,111 @@ func TestSplitLayouts(t *testing.T) {
 			img(root, "a.png")
 			writeBytes(t, filepath.Join(root, "splits.txt"), []byte("a.png 0\na.png 2\n"))
 		}, []string{"line 2", "already listed on line 1"}},
+		{"absolute path", func(root string) {
+			img(root, "a.png")
+			writeBytes(t, filepath.Join(root, "splits.txt"), []byte(filepath.Join(root, "a.png")+" 0\n"))
+		}, []string{"splits.txt line 1", "not inside the split file's folder"}},
+		{"path leaving the folder", func(root string) {
+			img(root, "a.png")
+			writeBytes(t, filepath.Join(root, "sub", "splits.txt"), []byte("x/../../a.png 0\n"))
+		}, []string{"splits.txt line 1", `"x/../../a.png" is not inside`}},
+		{"both train and train_data", func(root string) {
+			img(root, "train", "a.png")
+			img(root, "train_data", "a.png")
+			img(root, "val", "a.png")
+		}, []string{"both train/ and train_data/", "keep one"}},
+		{"data-dir names an image", func(root string) {
+			img(root, "x.png")
+		}, []string{"x.png is an image or array file, not a split file"}},
+		{"data-dir names a binary file", func(root string) {
+			writeBytes(t, filepath.Join(root, "x.bin"), []byte("\x89PNG\r\n\x1a\n\x00\x00"))
+		}, []string{"x.bin line 1 is not text", "not a split file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
 			tc.setup(root)
-			_, err := OpenSpec(folderSpec(root, 1, 2, 8))
+			dir := root
+			switch tc.name {
+			case "data-dir names an image":
+				dir = filepath.Join(root, "x.png")
+			case "data-dir names a binary file":
+				dir = filepath.Join(root, "x.bin")
+			case "path leaving the folder":
+				dir = filepath.Join(root, "sub")
+			}
+			_, err := OpenSpec(folderSpec(dir, 1, 2, 8))
 			wantErr(t, err, tc.want...)
 		})
+	}
+}
+
+// TestFolderFollowsLinks: split folders and sub-folders that are links are
+// read; a folder reached twice, or a loop of links, is read once.
+func TestFolderFollowsLinks(t *testing.T) {
+	real := t.TempDir()
+	for _, p := range []string{"train/a.png", "train/sub/b.png", "val/c.png", "more/d.png"} {
+		writePNG(t, filepath.Join(real, p), grayImage(2, 2, func(x, y int) uint8 { return 9 }))
+	}
+	root := t.TempDir()
+	link := func(target, name string) {
+		t.Helper()
+		if err := os.Symlink(target, name); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	link(filepath.Join(real, "train"), filepath.Join(root, "train"))
+	link(filepath.Join(real, "val"), filepath.Join(root, "val"))
+	link(filepath.Join(real, "more"), filepath.Join(real, "train", "more"))       // a linked sub-folder
+	link(filepath.Join(real, "train"), filepath.Join(real, "train", "sub", "up")) // a loop
+	link(filepath.Join(real, "more"), filepath.Join(real, "train", "zz"))         // the same folder again
+	link(filepath.Join(real, "gone"), filepath.Join(real, "train", "dangling.png"))
+	sp := openSpec(t, folderSpec(root, 1, 2, 8))
+	if sp.Train.Len() != 3 || sp.Val.Len() != 1 {
+		t.Fatalf("%d training and %d validation images, want 3 and 1", sp.Train.Len(), sp.Val.Len())
+	}
+	var names []string
+	for i := range sp.Train.Len() {
+		names = append(names, sp.Train.ImageName(i))
+	}
+	if !slices.Equal(names, []string{"a.png", "more/d.png", "sub/b.png"}) {
+		t.Errorf("training images %q", names)
+	}
+	wantSkips(t, sp.Train, "dangling.png: link to a missing file or folder",
+		"up: the same folder as", "zz: the same folder as")
+	// A linked --data-dir is followed too.
+	linked := filepath.Join(t.TempDir(), "ds")
+	link(root, linked)
+	if sp := openSpec(t, folderSpec(linked, 1, 2, 8)); sp.Train.Len() != 3 {
+		t.Errorf("through a linked --data-dir: %d training images", sp.Train.Len())
+	}
+}
+
+// TestMacOSMetadataIsSkipped: a folder copied from a Mac or unzipped from
+// its archive holds ._* AppleDouble files and a __MACOSX folder; they are
+// skipped and listed, not read as broken images.
+func TestMacOSMetadataIsSkipped(t *testing.T) {
+	root := t.TempDir()
+	apple := []byte("\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
+	for i := range 12 {
+		name := fmt.Sprintf("%02d.png", i)
+		writePNG(t, filepath.Join(root, "train", name), grayImage(2, 2, func(x, y int) uint8 { return 1 }))
+		writeBytes(t, filepath.Join(root, "train", "._"+name), apple)
+		writeBytes(t, filepath.Join(root, "train", "__MACOSX", "train", "._"+name), apple)
+	}
+	writePNG(t, filepath.Join(root, "val", "v.png"), grayImage(2, 2, func(x, y int) uint8 { return 1 }))
+	sp := openSpec(t, folderSpec(root, 1, 2, 8))
+	if sp.Train.Len() != 12 {
+		t.Fatalf("%d training images, want 12", sp.Train.Len())
+	}
+	if sk := sp.Train.Skipped(); len(sk) != 13 {
+		t.Errorf("%d files skipped, want 12 ._ files and __MACOSX: %v", len(sk), sk)
+	}
+	wantSkips(t, sp.Train, "._00.png: hidden", "__MACOSX: macOS archive metadata")
+	it, err := NewTrainIter(sp.Train, 12, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := it.Next(make([]float32, 12*4)); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -10,16 +10,67 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"runtime"
+	"sync"
 )
 
-// Limits on one image file, so that a corrupt or hostile header cannot make
-// a reader allocate without bound.
+// Limits on one image file, so that a corrupt or hostile file (a
+// "decompression bomb": a small PNG whose header claims 16384×16384 pixels)
+// cannot make a reader allocate without bound. Both image limits are
+// checked from the header, before anything is decoded.
 const (
 	// MaxImageFileBytes is the largest image file read: 256 MiB.
 	MaxImageFileBytes = 256 << 20
-	// MaxImagePixels is the largest image decoded: 2^28 pixels (16384²).
-	MaxImagePixels = 1 << 28
+	// MaxImagePixels is the largest image decoded: 2^26 pixels, 8192×8192,
+	// 64 times the largest preset's 1024×1024 (Pillow refuses images
+	// above about 179 million pixels).
+	MaxImagePixels = 1 << 26
+	// MaxDecodeBytes bounds what the decoder holds for one image: its
+	// decoded samples (1 byte per pixel for gray, 3 at most for a JPEG, 4
+	// for an 8-bit colour PNG, 8 for a 16-bit colour PNG, twice that for
+	// an interlaced PNG) and, for a progressive JPEG, its DCT coefficients
+	// (4 bytes per sample): 128 MiB, an 8-bit colour PNG of 5792×5792 or a
+	// 4:4:4 JPEG of 44 million pixels.
+	MaxDecodeBytes = 128 << 20
+	// maxDecoding bounds the decode memory of all readers together: an
+	// image waits for its share before it is decoded.
+	maxDecoding = 2 * MaxDecodeBytes
 )
+
+// decoding is the decode memory in use by all readers; see maxDecoding.
+var decoding = newBudget(maxDecoding)
+
+// budget is a counting semaphore of bytes.
+type budget struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	free int64
+}
+
+func newBudget(n int64) *budget {
+	b := &budget{free: n}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// take waits until n bytes are free and takes them; n must not exceed the
+// budget's size.
+func (b *budget) take(n int64) {
+	b.mu.Lock()
+	for b.free < n {
+		b.cond.Wait()
+	}
+	b.free -= n
+	b.mu.Unlock()
+}
+
+// give returns n bytes.
+func (b *budget) give(n int64) {
+	b.mu.Lock()
+	b.free += n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
 
 // imageKind is how a file's extension classifies it.
 type imageKind uint8
@@ -32,40 +83,170 @@ const (
 )
 
 // decodeImage decodes a PNG or JPEG held in b. The format is detected from
-// the content, not the file name.
-func decodeImage(path string, b []byte) (image.Image, error) {
+// the content, not the file name. The size limits are checked from the
+// header before decoding, and the decoder's memory is taken from the
+// shared budget: the caller calls release once done with the image.
+func decodeImage(path string, b []byte) (img image.Image, release func(), err error) {
 	if len(b) == 0 {
-		return nil, &FormatError{Path: path, Msg: "empty file"}
+		return nil, nil, &FormatError{Path: path, Msg: "empty file"}
 	}
 	var cfg image.Config
-	var err error
 	var decode func(io.Reader) (image.Image, error)
+	var cost func(image.Config) int64
 	switch {
 	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
 		cfg, err = png.DecodeConfig(bytes.NewReader(b))
-		decode = png.Decode
+		decode, cost = png.Decode, func(c image.Config) int64 { return pngDecodeBytes(b, c) }
 	case bytes.HasPrefix(b, []byte("\xff\xd8")):
 		cfg, err = jpeg.DecodeConfig(bytes.NewReader(b))
-		decode = jpeg.Decode
+		decode, cost = jpeg.Decode, func(c image.Config) int64 { return jpegDecodeBytes(b, c) }
 	default:
-		return nil, &FormatError{Path: path, Msg: "not a PNG or JPEG image"}
+		return nil, nil, &FormatError{Path: path, Msg: "not a PNG or JPEG image"}
 	}
 	if err != nil {
-		return nil, &FormatError{Path: path, Msg: "bad image header: " + err.Error()}
+		return nil, nil, &FormatError{Path: path, Msg: "bad image header: " + err.Error()}
 	}
 	if cfg.Width < 1 || cfg.Height < 1 || int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
-		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("image is %dx%d: want 1 to %d pixels",
-			cfg.Width, cfg.Height, MaxImagePixels)}
+		return nil, nil, &FormatError{Path: path, Msg: fmt.Sprintf("image is %dx%d: want 1 to %d pixels "+
+			"(8192x8192); shrink it beforehand", cfg.Width, cfg.Height, MaxImagePixels)}
 	}
-	img, err := decode(bytes.NewReader(b))
+	need := cost(cfg)
+	if need > MaxDecodeBytes {
+		return nil, nil, &FormatError{Path: path, Msg: fmt.Sprintf("image is %dx%d and would take %d "+
+			"MiB to decode, more than the %d MiB allowed: shrink it, or save it with 8 bits per "+
+			"sample, not interlaced or progressive", cfg.Width, cfg.Height, need>>20,
+			MaxDecodeBytes>>20)}
+	}
+	decoding.take(need)
+	kept := false
+	defer func() {
+		if !kept { // an error, or a panic in the decoder
+			decoding.give(need)
+		}
+	}()
+	img, err = decode(bytes.NewReader(b))
 	if err != nil {
 		msg := err.Error()
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			msg = "truncated: " + msg
 		}
-		return nil, &FormatError{Path: path, Msg: msg}
+		return nil, nil, &FormatError{Path: path, Msg: msg}
 	}
-	return img, nil
+	kept = true
+	return img, func() {
+		decoding.give(need)
+		if need >= collectAbove {
+			runtime.GC()
+		}
+	}, nil
+}
+
+// collectAbove is the decode size past which releasing an image collects
+// garbage at once: otherwise the heap may grow to twice what is live before
+// the collector runs, and a few images of 100 MB decoded at once would hold
+// their size several times over (measured: 890 MB resident instead of 410
+// MB for one 5792×5792 PNG in a data set). Only images of more than about
+// 8 million pixels pay for it, a collection per read, small beside
+// decoding them.
+const collectAbove = 32 << 20
+
+// pngDecodeBytes estimates the bytes that image/png allocates for the
+// PNG b whose header says cfg: its pixels at the decoded type's size, twice
+// for an interlaced image (the passes, then the image).
+func pngDecodeBytes(b []byte, cfg image.Config) int64 {
+	per := int64(8)
+	switch cfg.ColorModel {
+	case color.GrayModel:
+		per = 1
+	case color.Gray16Model:
+		per = 2
+	case color.RGBAModel, color.NRGBAModel:
+		per = 4
+	}
+	if _, ok := cfg.ColorModel.(color.Palette); ok {
+		per = 1
+	}
+	n := per * int64(cfg.Width) * int64(cfg.Height)
+	// The interlace method is the last byte of IHDR, which follows the
+	// signature and the chunk's length and type: byte 28.
+	if len(b) > 28 && b[28] != 0 {
+		n *= 2
+	}
+	return n
+}
+
+// jpegDecodeBytes estimates the bytes that image/jpeg allocates for the
+// JPEG b whose header says cfg: 3 bytes per pixel at most for colour (less
+// when the chroma is subsampled), 1 for gray, 4 for CMYK; a progressive
+// JPEG also keeps every DCT coefficient as 4 bytes, per component at its
+// sampling.
+func jpegDecodeBytes(b []byte, cfg image.Config) int64 {
+	px := int64(cfg.Width) * int64(cfg.Height)
+	per := int64(3)
+	switch cfg.ColorModel {
+	case color.GrayModel:
+		per = 1
+	case color.CMYKModel:
+		per = 4
+	}
+	n := per * px
+	if prog, samples := jpegFrame(b); prog {
+		n += 4 * int64(float64(px)*samples+0.5)
+	}
+	return n
+}
+
+// jpegFrame finds the JPEG's frame header and reports whether it is
+// progressive and how many samples it has per pixel (1 for gray, 1.5 for
+// colour with 4:2:0 chroma, 3 for 4:4:4), or 4 when the header is not
+// found where expected (the decoder then fails on its own).
+func jpegFrame(b []byte) (progressive bool, samples float64) {
+	for p := 2; p+4 <= len(b); {
+		if b[p] != 0xff {
+			return false, 4
+		}
+		m := b[p+1]
+		if m == 0xff { // fill byte
+			p++
+			continue
+		}
+		n := int(b[p+2])<<8 | int(b[p+3])
+		if m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc {
+			prog := m == 0xc2 || m == 0xc6 || m == 0xca || m == 0xce
+			return prog, frameSamples(b[p+4 : min(len(b), p+2+n)])
+		}
+		if m == 0xda || n < 2 { // start of scan before any frame: malformed
+			return false, 4
+		}
+		p += 2 + n
+	}
+	return false, 4
+}
+
+// frameSamples reads the components' sampling factors from a frame
+// header's body and returns the samples per pixel.
+func frameSamples(f []byte) float64 {
+	if len(f) < 6 {
+		return 4
+	}
+	nc := int(f[5])
+	if nc < 1 || len(f) < 6+3*nc {
+		return 4
+	}
+	var hmax, vmax int
+	for c := range nc {
+		hv := f[6+3*c+1]
+		hmax, vmax = max(hmax, int(hv>>4)), max(vmax, int(hv&15))
+	}
+	if hmax == 0 || vmax == 0 {
+		return 4
+	}
+	var s float64
+	for c := range nc {
+		hv := f[6+3*c+1]
+		s += float64(int(hv>>4)*int(hv&15)) / float64(hmax*vmax)
+	}
+	return s
 }
 
 // readFileInto reads a whole file into buf, grown as needed.

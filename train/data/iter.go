@@ -120,7 +120,7 @@ func NewTrainIter(d *Dataset, batchSize int, seed uint64, opts ...TrainOption) (
 	}
 	if d.st != nil {
 		it.plan = newCursor(d.Len(), seed, false)
-		it.ra = newReadAhead(d, batchSize)
+		it.ra = newReadAhead(d, batchSize, false)
 	}
 	return it, nil
 }
@@ -233,16 +233,21 @@ func (it *TrainIter) Restore(s IterState) error {
 
 // EvalIter serves a validation or test set in order, in batches whose last
 // one may be smaller. Over a streamed dataset it reads the next batches
-// ahead in the background. It is not safe for concurrent use.
+// ahead in the background, and an image that cannot be read is left out
+// (and listed by [Dataset.Skipped]) rather than replaced, so that no image
+// counts twice; [EvalIter.Indices] says which images a batch holds. It is
+// not safe for concurrent use.
 type EvalIter struct {
-	d     *Dataset
-	batch int
-	n     int // images to serve
-	pos   int // next image to serve
-	plan  int // next image to submit for reading ahead
-	idx   []int
-	ra    *readAhead
-	err   error
+	d      *Dataset
+	batch  int
+	n      int // images to serve, skipped ones included
+	pos    int // next image to serve
+	plan   int // next image to submit for reading ahead
+	served int // images served since the start
+	idx    []int
+	out    []int // indices of the images of the last batch served
+	ra     *readAhead
+	err    error
 }
 
 // NewEvalIter returns an iterator over the first nSamples images of d (all
@@ -263,23 +268,26 @@ func NewEvalIter(d *Dataset, batchSize, nSamples int) (*EvalIter, error) {
 	if nSamples == 0 || nSamples > d.Len() {
 		nSamples = d.Len()
 	}
-	it := &EvalIter{d: d, batch: batchSize, n: nSamples, idx: make([]int, batchSize)}
+	it := &EvalIter{d: d, batch: batchSize, n: nSamples, idx: make([]int, batchSize),
+		out: make([]int, 0, batchSize)}
 	if d.st != nil {
-		it.ra = newReadAhead(d, batchSize)
+		it.ra = newReadAhead(d, batchSize, true)
 	}
 	return it, nil
 }
 
 // Next fills the front of dst, which must hold at least BatchSize()*ImageSize()
 // values, with the next batch and returns its number of images; 0 means the
-// set is done, or that reading failed: check Err. Over an in-memory dataset
-// it does not allocate.
+// set is done, or that reading failed: check Err. A batch of a streamed
+// dataset holds fewer images when some could not be read. Over an
+// in-memory dataset it does not allocate.
 func (it *EvalIter) Next(dst []float32) int {
 	sz := it.d.ImageSize()
 	if len(dst) < it.batch*sz {
 		panic(fmt.Sprintf("data: EvalIter.Next: dst holds %d values, a batch needs %d",
 			len(dst), it.batch*sz))
 	}
+	it.out = it.out[:0]
 	if it.err != nil {
 		return 0
 	}
@@ -289,9 +297,22 @@ func (it *EvalIter) Next(dst []float32) int {
 			it.idx[j] = it.pos + j
 		}
 		it.d.Fill(dst[:k*sz], it.idx[:k], nil)
+		it.out = append(it.out, it.idx[:k]...)
 		it.pos += k
 		return k
 	}
+	for {
+		k, more := it.nextStreamed(dst)
+		if k > 0 || !more {
+			return k
+		}
+	}
+}
+
+// nextStreamed serves the next batch read ahead, without the images that
+// could not be read, and reports whether batches remain after it.
+func (it *EvalIter) nextStreamed(dst []float32) (int, bool) {
+	sz := it.d.ImageSize()
 	for !it.ra.full() && it.plan < it.n {
 		k := min(it.batch, it.n-it.plan)
 		for j := range k {
@@ -301,26 +322,43 @@ func (it *EvalIter) Next(dst []float32) int {
 		it.plan += k
 	}
 	if len(it.ra.queue) == 0 {
-		return 0
+		if it.served == 0 && it.n > 0 {
+			it.err = fmt.Errorf("data: none of the %d images%s could be read; each is listed as "+
+				"skipped", it.n, it.d.st.in())
+		}
+		return 0, false
 	}
 	job, err := it.ra.next()
 	if err != nil {
 		it.err = err
-		return 0
+		return 0, false
 	}
-	k := len(job.idx)
-	for m := range k {
-		it.d.encode(dst[m*sz:(m+1)*sz], job.pix[m*sz:(m+1)*sz], false, nil)
+	k := 0
+	for m, i := range job.idx {
+		if job.bad[m] {
+			continue
+		}
+		it.d.encode(dst[k*sz:(k+1)*sz], job.pix[m*sz:(m+1)*sz], false, nil)
+		it.out = append(it.out, i)
+		k++
 	}
+	it.pos += len(job.idx)
+	it.served += k
 	it.ra.release(job)
-	it.pos += k
-	return k
+	return k, true
 }
+
+// Indices returns the indices in the dataset of the images of the batch
+// that Next served last, in order. The slice is valid until the next call
+// of Next or Reset.
+func (it *EvalIter) Indices() []int { return it.out }
 
 // Err returns the error that ended the iteration early, or nil.
 func (it *EvalIter) Err() error { return it.err }
 
-// Len returns the number of images the iterator serves in all.
+// Len returns the number of images the iterator serves in all, counting
+// those of a streamed dataset that turn out to be unreadable and are left
+// out.
 func (it *EvalIter) Len() int { return it.n }
 
 // BatchSize returns the largest number of images in a batch.
@@ -331,5 +369,6 @@ func (it *EvalIter) Reset() {
 	if it.ra != nil {
 		it.ra.drain()
 	}
-	it.pos, it.plan, it.err = 0, 0, nil
+	it.pos, it.plan, it.served, it.err = 0, 0, 0, nil
+	it.out = it.out[:0]
 }

@@ -122,9 +122,15 @@ func (p *npyScanner) tuple() ([]int, error) {
 	}
 	var dims []int
 	for !p.eat(')') {
+		neg := p.eat('-')
 		w := p.word()
 		d, err := strconv.Atoi(strings.TrimSuffix(w, "L"))
-		if err != nil || d < 0 {
+		switch {
+		case neg && err == nil:
+			return nil, fmt.Errorf("negative dimension -%s", w)
+		case w == "":
+			return nil, fmt.Errorf("want a dimension at byte %d", p.pos)
+		case err != nil || d < 0:
 			return nil, fmt.Errorf("bad dimension %q", w)
 		}
 		dims = append(dims, d)

@@ -151,21 +151,19 @@ func splitListings(s Spec) ([3]*listing, error) {
 	if st, err := os.Stat(s.Dir); err != nil {
 		return out, fmt.Errorf("data: --data-dir: %w", err)
 	} else if !st.IsDir() {
-		return readSplitFile(s.Dir)
+		return splitFileListings(s.Dir)
 	}
 	for _, name := range SplitFileNames {
 		p := filepath.Join(s.Dir, name)
 		if _, err := os.Stat(p); err == nil {
-			out, err := readSplitFile(p)
-			if err == nil && len(out[2].images)+len(out[2].arrays)+len(out[2].skipped) == 0 {
-				out[2] = nil
-			}
-			return out, err
+			return splitFileListings(p)
 		}
 	}
 	for k, names := range splitFolders {
-		dir := findFolder(s.Dir, names)
+		dir, err := findFolder(s.Dir, names)
 		switch {
+		case err != nil:
+			return out, err
 		case dir == "" && k == 2:
 			continue
 		case dir == "":
@@ -182,15 +180,34 @@ func splitListings(s Spec) ([3]*listing, error) {
 	return out, nil
 }
 
-// findFolder returns the first of dir/names that is a folder, or "".
-func findFolder(dir string, names []string) string {
+// splitFileListings reads the split file p; a test split it leaves empty
+// is the validation split.
+func splitFileListings(p string) ([3]*listing, error) {
+	out, err := readSplitFile(p)
+	if err == nil && len(out[2].images)+len(out[2].arrays)+len(out[2].skipped) == 0 {
+		out[2] = nil
+	}
+	return out, err
+}
+
+// findFolder returns the one of dir/names that is a folder, "" when none
+// is, and an error when several are: the split would be ambiguous.
+func findFolder(dir string, names []string) (string, error) {
+	var found []string
 	for _, n := range names {
 		p := filepath.Join(dir, n)
 		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
+			found = append(found, p)
 		}
 	}
-	return ""
+	if len(found) > 1 {
+		return "", fmt.Errorf("data: %s has both %s/ and %s/, which name the same split: keep one "+
+			"(rename or move the other)", dir, filepath.Base(found[0]), filepath.Base(found[1]))
+	}
+	if len(found) == 0 {
+		return "", nil
+	}
+	return found[0], nil
 }
 
 // pathListings lists the folders named by the hparams' data paths.
@@ -238,10 +255,11 @@ func openListing(l *listing, s Spec, noted *noteSet) (*Dataset, error) {
 			return nil, fmt.Errorf("data: the arrays in %s hold no images", l.where)
 		}
 	} else {
-		ir = &imageReader{paths: l.images, c: s.Channels, res: s.Res}
+		ir = &imageReader{paths: l.images, root: l.root, c: s.Channels, res: s.Res}
 		r, n = ir, len(l.images)
 	}
 	st := newStream(r, n, s, l.skipped, noted)
+	st.where = l.where
 	if ir != nil {
 		ir.st = st
 	}

@@ -19,6 +19,7 @@ const waitThreshold = time.Millisecond
 type batchJob struct {
 	idx  []int   // images of the batch, indices in the dataset
 	pix  []uint8 // their stored pixels, image after image
+	bad  []bool  // per image: could not be read and is left out (skip mode)
 	next atomic.Int64
 	done sync.WaitGroup
 
@@ -49,6 +50,7 @@ type WaitStats struct {
 // leaves nothing running.
 type readAhead struct {
 	d     *Dataset
+	skip  bool          // leave out images that cannot be read, instead of replacing them
 	sem   chan struct{} // one token per image being read
 	depth int           // batches kept in flight
 	free  []*batchJob
@@ -56,12 +58,15 @@ type readAhead struct {
 	stats WaitStats
 }
 
-func newReadAhead(d *Dataset, batch int) *readAhead {
+// newReadAhead reads batches of d. With skip set, an image that cannot be
+// read is marked bad in its batch (evaluation); otherwise it is replaced
+// (training).
+func newReadAhead(d *Dataset, batch int, skip bool) *readAhead {
 	st := d.st
-	ra := &readAhead{d: d, sem: make(chan struct{}, st.workers), depth: st.ahead}
+	ra := &readAhead{d: d, skip: skip, sem: make(chan struct{}, st.workers), depth: st.ahead}
 	for range st.ahead + 1 {
 		ra.free = append(ra.free, &batchJob{idx: make([]int, 0, batch),
-			pix: make([]uint8, batch*d.ImageSize())})
+			pix: make([]uint8, batch*d.ImageSize()), bad: make([]bool, 0, batch)})
 	}
 	return ra
 }
@@ -74,6 +79,8 @@ func (ra *readAhead) submit(idx []int) {
 	j := ra.free[len(ra.free)-1]
 	ra.free = ra.free[:len(ra.free)-1]
 	j.idx = append(j.idx[:0], idx...)
+	j.bad = j.bad[:len(idx)]
+	clear(j.bad)
 	j.err = nil
 	j.next.Store(0)
 	g := min(ra.d.st.workers, len(idx))
@@ -97,9 +104,12 @@ func (ra *readAhead) work(j *batchJob) {
 			return
 		}
 		ra.sem <- struct{}{}
-		err := st.read(d.off, d.Len(), j.idx[m], j.pix[m*sz:(m+1)*sz], s)
+		err := st.read(d.off, d.Len(), j.idx[m], j.pix[m*sz:(m+1)*sz], s, ra.skip)
 		<-ra.sem
-		if err != nil {
+		switch {
+		case err == errSkipped:
+			j.bad[m] = true // this goroutine alone writes element m
+		case err != nil:
 			j.setErr(err)
 		}
 	}

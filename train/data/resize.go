@@ -79,28 +79,41 @@ func clip8(v int) uint8 {
 // Pillow's two-pass resampler does: a horizontal pass to an 8-bit
 // intermediate, then a vertical pass. tmp is scratch space, returned grown.
 func resizePlane(dst, src []uint8, sw, sh, dw, dh int, hw, vw *axisWeights, tmp []uint8) []uint8 {
-	in, w := src, sw
+	in := src
 	if dw != sw {
 		tmp = grow(tmp, dw*sh)
-		for y := range sh {
-			row, out := src[y*sw:(y+1)*sw], tmp[y*dw:(y+1)*dw]
-			for x := range dw {
-				k := hw.weight[x*hw.ksize:]
-				lo := hw.first[x]
-				s := 1 << (precisionBits - 1)
-				for i, p := range row[lo : lo+hw.count[x]] {
-					s += int(p) * int(k[i])
-				}
-				out[x] = clip8(s)
+		resizeRows(tmp, src, sw, dw, hw)
+		in = tmp
+	}
+	resizeCols(dst, in[:dw*sh], dw, sh, dh, vw)
+	return tmp
+}
+
+// resizeRows is the horizontal pass: it resizes each row of sw bytes in
+// src to dw bytes in out.
+func resizeRows(out, src []uint8, sw, dw int, hw *axisWeights) {
+	for y := range len(src) / sw {
+		row, o := src[y*sw:(y+1)*sw], out[y*dw:(y+1)*dw]
+		for x := range dw {
+			k := hw.weight[x*hw.ksize:]
+			lo := hw.first[x]
+			s := 1 << (precisionBits - 1)
+			for i, p := range row[lo : lo+hw.count[x]] {
+				s += int(p) * int(k[i])
 			}
+			o[x] = clip8(s)
 		}
-		in, w = tmp, dw
 	}
+}
+
+// resizeCols is the vertical pass: it resizes the sh rows of w bytes in
+// in to dh rows in dst, or copies them when dh is sh.
+func resizeCols(dst, in []uint8, w, sh, dh int, vw *axisWeights) {
 	if dh == sh {
-		copy(dst, in[:dw*dh])
-		return tmp
+		copy(dst, in[:w*dh])
+		return
 	}
-	acc := make([]int32, dw)
+	acc := make([]int32, w)
 	for y := range dh {
 		k := vw.weight[y*vw.ksize:]
 		lo, n := vw.first[y], vw.count[y]
@@ -111,15 +124,14 @@ func resizePlane(dst, src []uint8, sw, sh, dw, dh int, hw, vw *axisWeights, tmp 
 		// that reads memory forwards. Sums stay below 2^31 since the
 		// weights add up to 2^22 and pixels are below 2^8.
 		for i := range n {
-			row, kv := in[(lo+i)*w:(lo+i)*w+dw], k[i]
+			row, kv := in[(lo+i)*w:(lo+i+1)*w], k[i]
 			for x, p := range row {
 				acc[x] += int32(p) * kv
 			}
 		}
-		out := dst[y*dw : (y+1)*dw]
+		out := dst[y*w : (y+1)*w]
 		for x, v := range acc {
 			out[x] = clip8(int(v))
 		}
 	}
-	return tmp
 }

@@ -20,6 +20,10 @@ type reader interface {
 	close() error
 }
 
+// maxKept is the largest buffer a scratch keeps between images, so that
+// one large image does not pin its decode buffers for the rest of a run.
+const maxKept = 32 << 20
+
 // scratch holds one goroutine's reusable buffers.
 type scratch struct {
 	file    []byte  // the bytes of an image file
@@ -37,7 +41,7 @@ func grow(b []uint8, n int) []uint8 {
 }
 
 // Skip is a file that a loader left out, or an image that could not be
-// read and was replaced, and why.
+// read and was replaced (training) or left out (evaluation), and why.
 type Skip struct {
 	Path   string
 	Reason string
@@ -64,6 +68,7 @@ type stream struct {
 	workers int // images read at once
 	ahead   int // batches read ahead of the one being served
 	listed  []Skip
+	where   string // the folder or split file, for messages
 	note    func(string)
 	pool    sync.Pool
 
@@ -107,18 +112,39 @@ func newStream(r reader, n int, o Spec, listed []Skip, noted *noteSet) *stream {
 	return st
 }
 
-func (st *stream) getScratch() *scratch  { return st.pool.Get().(*scratch) }
-func (st *stream) putScratch(s *scratch) { st.pool.Put(s) }
+func (st *stream) getScratch() *scratch { return st.pool.Get().(*scratch) }
 
-// maxFailures is how many images of the stream may fail before reading
-// stops: 1% of them, and at least 10.
+// putScratch returns s to the pool, without the buffers of a large image.
+func (st *stream) putScratch(s *scratch) {
+	if cap(s.file) > maxKept {
+		s.file = nil
+	}
+	if cap(s.planes) > maxKept {
+		s.planes = nil
+	}
+	if cap(s.tmp) > maxKept {
+		s.tmp = nil
+	}
+	st.pool.Put(s)
+}
+
+// maxFailures is how many images of the stream may fail without stopping:
+// 1% of them, and at least 10. One more stops reading.
 func (st *stream) maxFailures() int { return max(10, st.n/100) }
 
+// errSkipped is what read returns, when told to skip, for an image that
+// cannot be read.
+var errSkipped = errors.New("data: image skipped")
+
 // read writes image i of the view [off, off+n) to dst. An image that cannot
-// be read is replaced by the next one in the view, in order and wrapping
-// around, that can; failed images are remembered, so each is tried once.
+// be read is, when skip is set, reported with errSkipped; otherwise it is
+// replaced by the next one in the view, in order and wrapping around, that
+// can be read. Failed images are remembered, so each is tried once.
 // Reading stops with an error once more than maxFailures images failed.
-func (st *stream) read(off, n, i int, dst []uint8, s *scratch) error {
+func (st *stream) read(off, n, i int, dst []uint8, s *scratch, skip bool) error {
+	if skip {
+		return st.readOrSkip(off+i, dst, s)
+	}
 	for k := range n {
 		j := off + (i+k)%n
 		failed, broken := st.status(j)
@@ -136,11 +162,38 @@ func (st *stream) read(off, n, i int, dst []uint8, s *scratch) error {
 			}
 			return nil
 		}
-		if fatal := st.fail(j, err); fatal != nil {
+		if fatal := st.fail(j, err, "replaced by the next readable image"); fatal != nil {
 			return fatal
 		}
 	}
-	return fmt.Errorf("data: none of the %d images from %s could be read", n, st.r.name(off))
+	return fmt.Errorf("data: none of the %d images%s could be read", n, st.in())
+}
+
+// readOrSkip reads image j, or returns errSkipped when it cannot be read.
+func (st *stream) readOrSkip(j int, dst []uint8, s *scratch) error {
+	failed, broken := st.status(j)
+	switch {
+	case broken != nil:
+		return broken
+	case failed:
+		return errSkipped
+	}
+	err := st.safeRead(j, dst, s)
+	if err == nil {
+		return nil
+	}
+	if fatal := st.fail(j, err, "skipped"); fatal != nil {
+		return fatal
+	}
+	return errSkipped
+}
+
+// in returns " in FOLDER" for messages, or "" when the folder is unknown.
+func (st *stream) in() string {
+	if st.where == "" {
+		return ""
+	}
+	return " in " + st.where
 }
 
 // safeRead calls the reader and turns a panic in a decoder into an error
@@ -163,17 +216,16 @@ func (st *stream) status(j int) (failed bool, broken error) {
 	return failed, st.broken
 }
 
-// fail records that image j could not be read and returns an error when
-// too many have failed.
-func (st *stream) fail(j int, err error) error {
+// fail records that image j could not be read, and what became of it,
+// and returns an error when too many have failed.
+func (st *stream) fail(j int, err error, then string) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.failed[j] = Skip{Path: st.r.name(j),
-		Reason: reason(err) + "; replaced by the next readable image"}
+	st.failed[j] = Skip{Path: st.r.name(j), Reason: reason(err) + "; " + then}
 	if st.broken == nil && len(st.failed) > st.maxFailures() {
-		st.broken = fmt.Errorf("data: %d of %d images could not be read, more than the %d that may be "+
-			"replaced (1%%, at least 10); the data looks broken (the last: %w)", len(st.failed), st.n,
-			st.maxFailures(), err)
+		st.broken = fmt.Errorf("data: %d of %d images%s could not be read, more than the %d a split "+
+			"may lose (1%% of its images, at least 10): the data looks broken (the last: %w)",
+			len(st.failed), st.n, st.in(), st.maxFailures(), err)
 	}
 	return st.broken
 }

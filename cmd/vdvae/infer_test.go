@@ -258,3 +258,11 @@ func testONNX(t *testing.T, runs, tmp string, ok func(...string) string, fails f
 	// (A missing library is tested in runtime/ort, in a child process: one
 	// process loads one library.)
 }
+
+func TestPNGNames(t *testing.T) {
+	got := pngNames([]string{"train-00001", "cats__a.jpg", "b.PNG", "c.png", "c.jpg"})
+	want := []string{"train-00001.png", "cats__a.png", "b.png", "c.png.png", "c.jpg.png"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}

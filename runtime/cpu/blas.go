@@ -1,15 +1,15 @@
 package cpu
 
 /*
-#cgo CFLAGS: -O3 -Wall
-#cgo LDFLAGS: -ldnnl -lopenblas
+#cgo CFLAGS: -O3 -Wall -I${SRCDIR}
+#cgo LDFLAGS: -ldnnl -lopenblas -lgomp
 #cgo noescape vd_blas_conv
 #cgo nocallback vd_blas_conv
 #cgo noescape vd_blas_sgemm
 #cgo nocallback vd_blas_sgemm
 #cgo noescape vd_dnnl_sgemm
 #cgo nocallback vd_dnnl_sgemm
-#include "kernels.h"
+#include <kernels.h>
 */
 import "C"
 
@@ -89,7 +89,7 @@ func sgemm(useDNNL, transA, transB bool, alpha float32, a, b Matrix, beta float3
 	}
 	st := C.vd_dnnl_sgemm(cBool(transA), cBool(transB), m, n, k, C.float(alpha), ptr(a.Data),
 		C.int64_t(a.Stride), ptr(b.Data), C.int64_t(b.Stride), C.float(beta), ptr(c.Data),
-		C.int64_t(c.Stride))
+		C.int64_t(c.Stride), C.int(workers))
 	if st != 0 {
 		err := &DNNLError{Call: "dnnl_sgemm", Status: C.GoString(C.vd_dnnl_status_str(st))}
 		panic(err.Error()) // sizes were checked: a failure is a bug
@@ -165,14 +165,17 @@ func blasPlan(p pass, s ConvShape) (chunk, col, tmp int) {
 	return chunk, col, tmp
 }
 
-// runBLAS runs pass p with im2col and OpenBLAS, or oneDNN's sgemm when
-// dnnlGemm is set; the caller holds mu.
-func runBLAS(p pass, s ConvShape, dnnlGemm bool, a, b, c, e []float32) {
+// runBLAS runs pass p with im2col and OpenBLAS, or oneDNN's sgemm on
+// threads threads when dnnlGemm is set, with worker's scratch; the caller
+// holds mu.
+func runBLAS(worker, threads int, p pass, s ConvShape, dnnlGemm bool, a, b, c, e []float32) {
 	chunk, ncol, ntmp := blasPlan(p, s)
-	if len(scratch) < ncol+ntmp {
-		scratch = make([]float32, ncol+ntmp)
+	buf := scratch[worker]
+	if len(buf) < ncol+ntmp {
+		buf = make([]float32, ncol+ntmp)
+		scratch[worker] = buf
 	}
 	d := dims(s)
-	C.vd_blas_conv(C.int(p), &d, ptr(a), ptr(b), ptr(c), ptr(e), ptr(scratch[:ncol]),
-		ptr(scratch[ncol:ncol+ntmp]), C.int64_t(chunk), cBool(dnnlGemm))
+	C.vd_blas_conv(C.int(p), &d, ptr(a), ptr(b), ptr(c), ptr(e), ptr(buf[:ncol]),
+		ptr(buf[ncol:ncol+ntmp]), C.int64_t(chunk), cBool(dnnlGemm), C.int(threads))
 }

@@ -102,42 +102,64 @@ func choose(p pass, s ConvShape) method {
 	}
 }
 
-// mu serializes every call into C: the plan cache, the shared scratch
-// buffer and the plans' memory objects are not safe for concurrent use, and
-// each kernel already uses every core.
+// mu serializes the convolutions and Sgemm: one call at a time uses every
+// worker (see run), and the per-worker scratch below belongs to it.
+// plansMu guards the plan cache, which the workers of one call share.
 var (
 	mu      sync.Mutex
+	plansMu sync.Mutex
 	plans   = map[planKey]*dnnlPlan{}
-	scratch []float32 // im2col scratch of the BLAS path, grown on demand
+	scratch [maxWorkers][]float32 // im2col scratch of the BLAS path, per worker
+	partial [maxWorkers][]float32 // backward-filter partial sums of workers 1..
 )
 
 // planKey identifies one cached oneDNN plan. Its identity comes from the
-// comparable fields, never from formatted text.
+// comparable fields, never from formatted text. A plan belongs to one
+// worker (its memory objects are bound per call) and runs with the thread
+// count it was made for.
 type planKey struct {
 	shape   ConvShape
+	view    view
 	pass    pass
 	method  method
 	hasBias bool
+	worker  int
+	threads int
 }
+
+// view describes a convolution on channel ranges of larger tensors (see
+// vd_dims): the element strides between images of x and of y, and between
+// output channels of w; zero where the tensor is dense.
+type view struct{ xs, ys, ws int }
 
 // run executes pass p of s with method m. The arguments are, by pass:
 // forward (x, w, b, y), backward data (dy, w, dx, nil), backward filter
-// (x, dy, dw, db).
+// (x, dy, dw, db). With more than one worker it splits the pass between
+// them (conv_split.go); what it cannot split runs on oneDNN's OpenMP
+// threads.
 func run(p pass, m method, s ConvShape, a, b, c, e []float32) {
 	mu.Lock()
 	defer mu.Unlock()
+	if runSplit(p, m, s, a, b, c, e) {
+		return
+	}
+	runOn(0, workers, p, m, s, a, b, c, e)
+}
+
+// runOn runs pass p of s on worker with threads OpenMP threads.
+func runOn(worker, threads int, p pass, m method, s ConvShape, a, b, c, e []float32) {
 	if m == methodBLAS || m == methodDNNLGemm {
-		runBLAS(p, s, m == methodDNNLGemm, a, b, c, e)
+		runBLAS(worker, threads, p, s, m == methodDNNLGemm, a, b, c, e)
 		return
 	}
 	hasBias := (p == passForward && c != nil) || (p == passBackwardFilter && e != nil)
-	plan := planFor(planKey{s, p, m, hasBias})
+	plan := planFor(planKey{s, view{}, p, m, hasBias, worker, threads})
 	if plan.err != nil {
 		// oneDNN has no convolution for this shape; im2col can do any valid one.
-		runBLAS(p, s, true, a, b, c, e)
+		runBLAS(worker, threads, p, s, true, a, b, c, e)
 		return
 	}
-	if err := plan.run(a, b, c, e); err != nil {
+	if err := plan.run(worker, threads, a, b, c, e); err != nil {
 		// A plan that was created must run; anything else is a bug.
 		panic(fmt.Sprintf("%v (%v pass of %v)", err, p, s))
 	}
@@ -146,6 +168,8 @@ func run(p pass, m method, s ConvShape, a, b, c, e []float32) {
 // planFor returns the cached plan of key, creating it on first use. A
 // failed creation is cached too, so that it is not retried on every call.
 func planFor(key planKey) *dnnlPlan {
+	plansMu.Lock()
+	defer plansMu.Unlock()
 	if p, ok := plans[key]; ok {
 		return p
 	}
@@ -158,7 +182,7 @@ func planFor(key planKey) *dnnlPlan {
 		return p
 	}
 	slog.Debug("cpu: oneDNN plan", "shape", key.shape, "pass", key.pass,
-		"method", key.method, "impl", p.impl, "create", time.Since(start))
+		"method", key.method, "threads", key.threads, "impl", p.impl, "create", time.Since(start))
 	return p
 }
 
@@ -168,10 +192,13 @@ func planFor(key planKey) *dnnlPlan {
 func ReleasePlans() {
 	mu.Lock()
 	defer mu.Unlock()
+	plansMu.Lock()
+	defer plansMu.Unlock()
 	for k, p := range plans {
 		p.destroy()
 		delete(plans, k)
 	}
 	releaseArena()
-	scratch = nil
+	scratch = [maxWorkers][]float32{}
+	partial = [maxWorkers][]float32{}
 }

@@ -5,15 +5,24 @@
 
 #include "kernels.h"
 
-// gemm is the sgemm of the im2col path, set by vd_blas_conv for one call.
-static int (*gemm)(int, int, int64_t, int64_t, int64_t, float, const float *, int64_t,
+// gemm is the sgemm of the im2col path and gemm_threads its OpenMP thread
+// count, set by vd_blas_conv for one call; thread-local, since workers run
+// their parts of a split convolution at the same time.
+static __thread int (*gemm)(int, int, int64_t, int64_t, int64_t, float, const float *, int64_t,
 		const float *, int64_t, float, float *, int64_t);
+static __thread int gemm_threads;
 
 static int openblas_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
 		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
 		int64_t ldc) {
 	vd_blas_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 	return 0;
+}
+
+static int dnnl_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
+		const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+		int64_t ldc) {
+	return vd_dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, gemm_threads);
 }
 
 void vd_blas_sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
@@ -205,8 +214,9 @@ static void backward_filter(const vd_dims *d, const float *x, const float *dy, f
 }
 
 void vd_blas_conv(int pass, const vd_dims *d, const float *a, const float *b,
-		float *c, float *e, float *col, float *tmp, int64_t chunk, int dnnl) {
-	gemm = dnnl ? vd_dnnl_sgemm : openblas_gemm;
+		float *c, float *e, float *col, float *tmp, int64_t chunk, int dnnl, int threads) {
+	gemm = dnnl ? dnnl_gemm : openblas_gemm;
+	gemm_threads = threads;
 	switch (pass) {
 	case VD_FWD:
 		forward(d, a, b, c, e, col, tmp, chunk);

@@ -2,10 +2,12 @@
 //
 // Memory policy. Every primitive runs with a user-managed scratchpad:
 // oneDNN's own (library) scratchpad is shared per OS thread, and a primitive
-// must then run on the thread that created it, which Go cannot promise. The
-// Go side serializes all calls, so one arena, grown on demand, holds the
-// blocked copies of the tensors and the scratchpad of whichever plan runs;
-// memory therefore grows with the largest plan, not with the number of plans.
+// must then run on the thread that created it, which Go cannot promise.
+// Each worker (one thread of a split kernel) runs its own plans one at a
+// time, so one arena per worker, grown on demand, holds the blocked copies
+// of the tensors and the scratchpad of whichever of its plans runs; memory
+// therefore grows with the largest plan, not with the number of plans.
+#include <omp.h>
 #include <stdlib.h>
 
 #include <dnnl.h>
@@ -14,10 +16,10 @@
 #include "kernels.h"
 
 static dnnl_engine_t engine;
-static dnnl_stream_t stream;
-static dnnl_primitive_attr_t attr; // scratchpad mode user
-static char *arena;                // 64-byte aligned, shared by all plans
-static size_t arena_cap;
+static dnnl_stream_t streams[VD_MAX_WORKERS];
+static dnnl_primitive_attr_t attr;         // scratchpad mode user
+static char *arenas[VD_MAX_WORKERS];       // 64-byte aligned, shared by a worker's plans
+static size_t arena_caps[VD_MAX_WORKERS];
 
 // CALL runs one oneDNN call; on failure it records the call's name and jumps
 // to the function's fail label with the status in st.
@@ -32,20 +34,23 @@ static size_t arena_cap;
 
 int vd_dnnl_init(const char **failed) {
 	dnnl_status_t st = dnnl_success;
-	if (stream) return dnnl_success;
+	if (streams[VD_MAX_WORKERS - 1]) return dnnl_success;
 	CALL(dnnl_engine_create, (&engine, dnnl_cpu, 0));
 	CALL(dnnl_primitive_attr_create, (&attr));
 	CALL(dnnl_primitive_attr_set_scratchpad_mode, (attr, dnnl_scratchpad_mode_user));
-	CALL(dnnl_stream_create, (&stream, engine, dnnl_stream_default_flags));
+	for (int w = 0; w < VD_MAX_WORKERS; w++)
+		CALL(dnnl_stream_create, (&streams[w], engine, dnnl_stream_default_flags));
 	return dnnl_success;
 fail:
 	return st;
 }
 
 void vd_dnnl_release_arena(void) {
-	free(arena);
-	arena = NULL;
-	arena_cap = 0;
+	for (int w = 0; w < VD_MAX_WORKERS; w++) {
+		free(arenas[w]);
+		arenas[w] = NULL;
+		arena_caps[w] = 0;
+	}
 }
 
 const char *vd_dnnl_status_str(int status) {
@@ -114,9 +119,9 @@ static void free_prim(prim *p) {
 	if (p->p) dnnl_primitive_destroy(p->p);
 }
 
-// run executes p with n arguments and the scratchpad at scr; args has room
-// for one more argument, the scratchpad.
-static dnnl_status_t run(prim *p, int n, dnnl_exec_arg_t *args, void *scr,
+// run executes p on stream with n arguments and the scratchpad at scr; args
+// has room for one more argument, the scratchpad.
+static dnnl_status_t run(dnnl_stream_t stream, prim *p, int n, dnnl_exec_arg_t *args, void *scr,
 		const char **failed) {
 	dnnl_status_t st = dnnl_success;
 	if (p->scr) {
@@ -137,6 +142,20 @@ static dnnl_status_t set_md(dnnl_memory_desc_t *md, const int64_t *d, int ndims,
 	dnnl_dims_t dims = {0};
 	for (int i = 0; i < ndims; i++) dims[i] = d[i];
 	CALL(dnnl_memory_desc_init_by_tag, (md, ndims, dims, dnnl_f32, tag));
+	return dnnl_success;
+fail:
+	return st;
+}
+
+// set_strided_md describes a plain tensor whose outermost dimension is
+// outer elements apart (0: dense, as tag).
+static dnnl_status_t set_strided_md(dnnl_memory_desc_t *md, const int64_t *d, int64_t outer,
+		dnnl_format_tag_t tag, const char **failed) {
+	if (outer == 0) return set_md(md, d, 4, tag, failed);
+	dnnl_status_t st = dnnl_success;
+	dnnl_dims_t dims = {d[0], d[1], d[2], d[3]};
+	dnnl_dims_t strides = {outer, d[2] * d[3], d[3], 1};
+	CALL(dnnl_memory_desc_init_by_strides, (md, 4, dims, dnnl_f32, strides));
 	return dnnl_success;
 fail:
 	return st;
@@ -232,7 +251,7 @@ static dnnl_status_t bind_all(vd_plan *p, int pass, int has_bias, const dnnl_mem
 }
 
 int vd_dnnl_plan_create(vd_plan **out, const vd_dims *d, int pass, int blocked,
-		int has_bias, const char **failed) {
+		int has_bias, int threads, const char **failed) {
 	dnnl_status_t st = dnnl_success;
 	dnnl_memory_desc_t x, w, y, b, xa, wa, ya;
 	const int64_t xd[] = {d->n, d->c, d->h, d->w}, wd[] = {d->k, d->c, d->kh, d->kw},
@@ -240,13 +259,14 @@ int vd_dnnl_plan_create(vd_plan **out, const vd_dims *d, int pass, int blocked,
 	dnnl_format_tag_t any = dnnl_format_tag_any;
 	vd_plan *p = calloc(1, sizeof *p);
 	*out = NULL;
+	omp_set_num_threads(threads);
 	if (!p) {
 		*failed = "calloc";
 		return dnnl_out_of_memory;
 	}
-	if ((st = set_md(&x, xd, 4, dnnl_nchw, failed)) ||
-			(st = set_md(&w, wd, 4, dnnl_oihw, failed)) ||
-			(st = set_md(&y, yd, 4, dnnl_nchw, failed)) ||
+	if ((st = set_strided_md(&x, xd, d->xs, dnnl_nchw, failed)) ||
+			(st = set_strided_md(&w, wd, d->ws, dnnl_oihw, failed)) ||
+			(st = set_strided_md(&y, yd, d->ys, dnnl_nchw, failed)) ||
 			(st = set_md(&b, bd, 1, dnnl_x, failed)) ||
 			(st = set_md(&xa, xd, 4, blocked ? any : dnnl_nchw, failed)) ||
 			(st = set_md(&wa, wd, 4, blocked ? any : dnnl_oihw, failed)) ||
@@ -266,28 +286,35 @@ int vd_dnnl_plan_create(vd_plan **out, const vd_dims *d, int pass, int blocked,
 	return dnnl_success;
 }
 
-// grow_arena makes the arena hold at least need bytes.
-static dnnl_status_t grow_arena(size_t need, const char **failed) {
-	if (need <= arena_cap) return dnnl_success;
+// grow_arena makes worker w's arena hold at least need bytes.
+static dnnl_status_t grow_arena(int w, size_t need, const char **failed) {
+	if (need <= arena_caps[w]) return dnnl_success;
 	size_t cap = (need + 4095) / 4096 * 4096;
 	char *buf = aligned_alloc(64, cap);
 	if (!buf) {
 		*failed = "aligned_alloc";
 		return dnnl_out_of_memory;
 	}
-	free(arena);
-	arena = buf;
-	arena_cap = cap;
+	free(arenas[w]);
+	arenas[w] = buf;
+	arena_caps[w] = cap;
 	return dnnl_success;
 }
 
-int vd_dnnl_plan_exec(vd_plan *p, float *a, float *b, float *c, float *e,
-		const char **failed) {
+int vd_dnnl_plan_exec(vd_plan *p, float *a, float *b, float *c, float *e, int worker,
+		int threads, const char **failed) {
 	dnnl_status_t st = dnnl_success;
 	float *ptr[4] = {a, b, c, e};
 	dnnl_exec_arg_t cargs[5];
 	int n = 0;
-	if ((st = grow_arena(p->arena_need, failed)) != dnnl_success) return st;
+	if (worker < 0 || worker >= VD_MAX_WORKERS) {
+		*failed = "vd_dnnl_plan_exec (worker out of range)";
+		return dnnl_invalid_arguments;
+	}
+	omp_set_num_threads(threads);
+	if ((st = grow_arena(worker, p->arena_need, failed)) != dnnl_success) return st;
+	char *arena = arenas[worker];
+	dnnl_stream_t stream = streams[worker];
 	char *scr = arena + p->scratch_off;
 	for (int i = 0; i < 4; i++) {
 		arg *g = &p->args[i];
@@ -301,14 +328,14 @@ int vd_dnnl_plan_exec(vd_plan *p, float *a, float *b, float *c, float *e,
 		cargs[n - 1].memory = g->inner;
 		if (g->out) continue;
 		dnnl_exec_arg_t r[3] = {{DNNL_ARG_FROM, g->user}, {DNNL_ARG_TO, g->inner}};
-		if ((st = run(&g->reorder, 2, r, scr, failed)) != dnnl_success) goto fail;
+		if ((st = run(stream, &g->reorder, 2, r, scr, failed)) != dnnl_success) goto fail;
 	}
-	if ((st = run(&p->conv, n, cargs, scr, failed)) != dnnl_success) goto fail;
+	if ((st = run(stream, &p->conv, n, cargs, scr, failed)) != dnnl_success) goto fail;
 	for (int i = 0; i < 4; i++) {
 		arg *g = &p->args[i];
 		if (!g->inner || !g->out) continue;
 		dnnl_exec_arg_t r[3] = {{DNNL_ARG_FROM, g->inner}, {DNNL_ARG_TO, g->user}};
-		if ((st = run(&g->reorder, 2, r, scr, failed)) != dnnl_success) goto fail;
+		if ((st = run(stream, &g->reorder, 2, r, scr, failed)) != dnnl_success) goto fail;
 	}
 	CALL(dnnl_stream_wait, (stream));
 fail:
@@ -340,7 +367,8 @@ void vd_dnnl_plan_destroy(vd_plan *p) {
 
 int vd_dnnl_sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
 		const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
-		float *c, int64_t ldc) {
+		float *c, int64_t ldc, int threads) {
+	omp_set_num_threads(threads);
 	return dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb,
 			beta, c, ldc);
 }

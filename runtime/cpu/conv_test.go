@@ -33,6 +33,13 @@ var testShapes = []struct {
 	{"pool4_to_1x1", same(7, 8, 4, 4, 48, 4, 4)},
 	{"3x3_stride2", same(2, 8, 9, 8, 16, 3, 2)},
 	{"1x1_stride2", same(2, 8, 8, 8, 8, 1, 1).withStride(2)},
+	// Filters larger than the images' data: split by channels between workers.
+	{"1x1_spatial1_deep", same(4, 64, 1, 1, 96, 1, 1)},
+	{"3x3_deep_batch4", same(4, 64, 4, 4, 48, 3, 1)},
+	{"3x3_deep_odd_channels", same(3, 40, 3, 5, 40, 3, 1)},
+	{"1x1_deep_2x2", same(2, 96, 2, 2, 80, 1, 1)},
+	{"3x3_batch1_wide", same(1, 48, 6, 7, 40, 3, 1)},
+	{"1x1_spatial1_batch1", same(1, 64, 1, 1, 48, 1, 1)},
 }
 
 // same builds a "same"-padded square-kernel shape for the tests.
@@ -379,7 +386,7 @@ func TestConvPlanRunsOnAnotherOSThread(t *testing.T) {
 func TestConvFallsBackWhenOneDNNHasNoPlan(t *testing.T) {
 	s := testShapes[4].shape
 	d := newConvData(s, 17)
-	key := planKey{s, passForward, methodDNNLBlocked, true}
+	key := planKey{s, view{}, passForward, methodDNNLBlocked, true, 0, 1}
 	mu.Lock()
 	old, had := plans[key]
 	refused := &DNNLError{Call: "dnnl_primitive_desc_create", Status: "unimplemented"}
@@ -394,7 +401,9 @@ func TestConvFallsBackWhenOneDNNHasNoPlan(t *testing.T) {
 		mu.Unlock()
 	}()
 	y := poison(s.OutputLen())
-	run(passForward, methodDNNLBlocked, s, d.x, d.w, d.b, y)
+	mu.Lock()
+	runOn(0, 1, passForward, methodDNNLBlocked, s, d.x, d.w, d.b, y)
+	mu.Unlock()
 	assertClose(t, "forward", y, d.y, convTol)
 }
 

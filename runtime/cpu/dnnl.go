@@ -3,7 +3,7 @@ package cpu
 /*
 #cgo noescape vd_dnnl_plan_exec
 #cgo nocallback vd_dnnl_plan_exec
-#include "kernels.h"
+#include <kernels.h>
 */
 import "C"
 
@@ -60,9 +60,10 @@ func newDNNLPlan(key planKey) *dnnlPlan {
 		return p
 	}
 	d := dims(key.shape)
+	d.xs, d.ys, d.ws = C.int64_t(key.view.xs), C.int64_t(key.view.ys), C.int64_t(key.view.ws)
 	var failed *C.char
 	st := C.vd_dnnl_plan_create(&p.c, &d, C.int(key.pass), cBool(key.method == methodDNNLBlocked),
-		cBool(key.hasBias), &failed)
+		cBool(key.hasBias), C.int(key.threads), &failed)
 	if p.err = dnnlErr(st, failed); p.err != nil {
 		return p
 	}
@@ -70,9 +71,11 @@ func newDNNLPlan(key planKey) *dnnlPlan {
 	return p
 }
 
-// run executes the plan on the caller's tensors; the caller holds mu.
-func (p *dnnlPlan) run(a, b, c, e []float32) error {
-	st := C.vd_dnnl_plan_exec(p.c, ptr(a), ptr(b), ptr(c), ptr(e), &p.failed)
+// run executes the plan on the caller's tensors with worker's stream and
+// arena and threads threads (those it was made for); the caller holds mu.
+func (p *dnnlPlan) run(worker, threads int, a, b, c, e []float32) error {
+	st := C.vd_dnnl_plan_exec(p.c, ptr(a), ptr(b), ptr(c), ptr(e), C.int(worker), C.int(threads),
+		&p.failed)
 	return dnnlErr(st, p.failed)
 }
 

@@ -2,8 +2,11 @@
 // covers its convolution kernels: the forward, backward-data and
 // backward-filter passes of 2-D convolutions on float32 NCHW tensors, run by
 // oneDNN (libdnnl, its 2.x C API), and the slow pure-Go reference that
-// defines them (ConvForwardRef, ConvBackwardDataRef, ConvBackwardFilterRef).
-// Sgemm, a checked row-major GEMM, is exported for other kernels.
+// defines them (ConvForwardRef, ConvBackwardDataRef, ConvBackwardFilterRef);
+// how work is split between threads; and the other kernels (elementwise,
+// reductions, layout, the mixture-of-logistics loss, fused groups, the
+// optimizer). Sgemm, a checked row-major GEMM, is exported for other
+// kernels.
 //
 // # Shapes and checks
 //
@@ -105,33 +108,89 @@
 //
 // # Threads and concurrency
 //
-// oneDNN uses OpenMP with as many threads as cores (2 here) unless
-// OMP_NUM_THREADS says otherwise; OpenBLAS (blas method only) reads
-// OPENBLAS_NUM_THREADS. The convolutions and Sgemm take one mutex around
-// every call into oneDNN or OpenBLAS: the plan cache, the shared buffers and
-// oneDNN's stream are not safe for concurrent use, and each call already
-// uses every core. They may therefore be called from any goroutine, but
-// concurrent calls run one after another. libgomp keeps one thread team per
-// calling OS thread, so goroutines that migrate between threads leave a few
-// idle teams behind (a test with 200 goroutines and 30 dying threads ended
-// with 10 OS threads in all). After each call the team's threads spin
-// briefly before sleeping; alternating convolutions with two-goroutine Go
-// loops showed no difference between OMP_WAIT_POLICY unset, PASSIVE and
-// ACTIVE on the (shared) measuring machine.
+// Kernels use workers threads: GOMAXPROCS, capped by OMP_NUM_THREADS when
+// that is set (parallel.go). A large kernel is cut into parts that run at
+// the same time on the calling goroutine and on helper goroutines (one per
+// further worker), which spin briefly between parts before parking, since
+// the kernels of a step come back to back. Parts are fixed by the shapes,
+// never by timing, so results do not depend on scheduling; they do depend
+// on the number of workers (a backward-filter sum is split differently).
+//
+// A convolution is split between workers instead of being handed to oneDNN's
+// OpenMP threads (conv_split.go): by images when the images' data outweigh
+// the filter, by output channels (input channels for backward data, as
+// strided views of the full tensors) when the filter outweighs them or there
+// is one image; each part is a one-thread oneDNN call on the worker's own
+// stream and scratch. OpenMP's threading of one call gained little or lost
+// on this 2-core machine: in isolation the 3x3 convolutions of the full
+// binarized MNIST model at batch 4 scaled to 240 GFLOP/s on two threads, but
+// inside a training step they reached half that, and the 1x1 ones (and the
+// mnist_cpu convolutions at batch 32) ran no faster, or slower, on two
+// threads than on one, their time going to OpenMP's fork and join and to its
+// team spinning while Go ran the elementwise kernels. With the split, a
+// training step of mnist_cpu (batch 32) went from 279 to 139 ms and one of
+// binarized_mnist_baseline (batch 4) from 467 ms (OpenMP threads for its
+// filter-heavy layers) to 362 ms. A single image is split by channels, which
+// took generation at batch 1 from 211 to 658 images per second (mnist_cpu);
+// what cannot be split runs on OpenMP's threads.
+//
+// The convolutions and Sgemm take one mutex (mu) around each call, which
+// then owns every worker's scratch; they may be called from any goroutine,
+// but concurrent calls run one after another. The C side sets OpenMP's
+// thread count on every call (a per-thread setting) and creates each plan
+// for the thread count it will run with, since oneDNN sizes its work split
+// then. libgomp keeps one thread team per calling OS thread, so goroutines
+// that migrate between threads leave a few idle teams behind (a test with
+// 200 goroutines and 30 dying threads ended with 10 OS threads in all).
+//
+// Known issue: Go's CPU profiler (runtime/pprof, go test -cpuprofile)
+// crashes the process with a glibc heap-corruption abort while OpenMP
+// threads run (OMP_NUM_THREADS > 1); this predates the split. Profile with
+// OMP_NUM_THREADS=1, or use runtime.Program's per-op Profile.
+//
+// # Elementwise, reduction and layout kernels
+//
+// Unary functions and their gradients, same-shape and broadcasting binary
+// ops (cut into rows along which each operand advances or repeats), sums
+// over leading and trailing axes (ReduceSumTo, BroadcastTo, ConvBwdBias),
+// nearest upsampling and its adjoint are C loops (elem.c) compiled for
+// AVX-512 and AVX2 with GCC's target_clones, the loader picking the best
+// the CPU has. The transcendental functions are branch-free polynomials
+// (vmath.h) so that every loop vectorizes; they agree with runtime/ref to a
+// few float32 ulps (elem_test.go). Slice and Pad copy the longest runs the
+// layout allows (layout.go). Large tensors are split between workers.
+//
+// Fused groups (runtime.Fuser, fuse.go): the runtime fuses chains of
+// elementwise nodes (runtime/fuse.go); vd_fused runs a group block by block
+// (256 elements, intermediates on the stack) through the same C kernels.
+//
+// The mixture-of-logistics NLL and its gradient (dmol.c) run in float32
+// across blocks of 16 pixels, with the reference's cancelling differences
+// of sigmoids rewritten in stable forms; they agree with the float64
+// reference to 1e-6 (NLL) and 5e-5 (gradient), the rounding of x - mean
+// times the inverse scale. As the reference's Go loops they took 722 ms of a
+// 1,333 ms one-thread cifar10_cpu training step; these take 18 ms on two.
+//
+// The optimizer kernels (update.c, runtime.Updater) run the trainer's
+// Adamax step and EMA in one pass, in double, with FMA contraction off, so
+// that they give exactly the bits of its Go loops; the sum of squares
+// behind the gradient norm adds in 8 lanes and two fixed halves.
 //
 // # Plans and memory owned by C
 //
-// The first call of a (shape, pass, method, bias) creates a oneDNN plan:
-// the convolution primitive, its reorders and memory descriptors, in C
-// memory. It took 0.04 ms on average for dnnl and 0.3 ms (at most 3 ms) for
-// dnnl_blocked on the benchmark shapes. Plans live until ReleasePlans or
-// the end of the process; no finalizer frees them. They run with a
-// user-managed scratchpad, because oneDNN's default one is per OS thread and
-// a goroutine can run a plan on another thread than the one that created
-// it. The blocked tensor copies and the scratchpads of all plans share one
-// C arena, and the im2col columns one Go slice, both grown to the largest
-// need; repeated calls allocate nothing. A plan oneDNN cannot create is
-// remembered, and the im2col path computes that shape instead.
+// The first call of a (shape, view, pass, method, bias, worker, threads)
+// creates a oneDNN plan: the convolution primitive, its reorders and memory
+// descriptors, in C memory. It took 0.04 ms on average for dnnl and 0.3 ms
+// (at most 3 ms) for dnnl_blocked on the benchmark shapes. Plans live until
+// ReleasePlans or the end of the process; no finalizer frees them. They run
+// with a user-managed scratchpad, because oneDNN's default one is per OS
+// thread and a goroutine can run a plan on another thread than the one that
+// created it. The blocked tensor copies and the scratchpads of one worker's
+// plans share that worker's C arena, and the im2col columns one Go slice
+// per worker, all grown to the largest need; repeated calls allocate
+// nothing. A plan oneDNN cannot create is remembered, and the im2col path
+// computes that shape instead (a channel split that oneDNN cannot run is
+// not split).
 //
 // # Errors
 //
@@ -139,4 +198,11 @@
 // call ("cpu: dnnl_primitive_desc_create: unimplemented"). Creation errors
 // lead to the im2col fallback above; an error while running a created plan
 // is a bug and panics.
+//
+// # Building
+//
+// The cgo preambles include the package's headers as <elem.h> with
+// -I${SRCDIR}: cgo compiles its probes from a file in $TMPDIR, where a
+// quoted include would first find any stray copy of a header of the same
+// name (a stale /tmp/elem.h once shadowed the real one).
 package cpu

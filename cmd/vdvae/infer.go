@@ -113,10 +113,10 @@ func openSession(c *cli.Context) (*session, error) {
 	if c.String("onnx") != "" {
 		err = s.openONNX(config)
 	} else {
-		for _, f := range []string{"ort-lib", "threads"} {
-			if c.IsSet(f) {
-				return nil, usage(fmt.Errorf("--%s applies only with --onnx", f))
-			}
+		// --ort-lib also reads $VDVAE_ORT_LIB, which may be set for
+		// every command.
+		if c.IsSet("threads") || (c.IsSet("ort-lib") && os.Getenv(ort.LibEnv) == "") {
+			return nil, usage(fmt.Errorf("--ort-lib and --threads apply only with --onnx"))
 		}
 		err = s.openRun(config)
 	}

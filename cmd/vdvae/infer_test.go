@@ -255,7 +255,13 @@ func testONNX(t *testing.T, runs, tmp string, ok func(...string) string, fails f
 		!strings.Contains(errs, "--threads") {
 		t.Errorf("--threads 100000: exit %d, %s", code, errs)
 	}
-	// (A missing library is tested in runtime/ort, in a child process: one
+	// $VDVAE_ORT_LIB set for every command does not disturb the Go runtime.
+	t.Setenv("VDVAE_ORT_LIB", "/nonexistent/libonnxruntime.so.1")
+	if code, _, errs := direct("reconstruct", "--runs", runs, "--run", "tiny", "--limit", "3",
+		"--no-images", "--quiet"); code != 0 {
+		t.Errorf("reconstruct with $VDVAE_ORT_LIB set: exit %d, %s", code, errs)
+	}
+		// (A missing library is tested in runtime/ort, in a child process: one
 	// process loads one library.)
 }
 

@@ -261,7 +261,7 @@ func testONNX(t *testing.T, runs, tmp string, ok func(...string) string, fails f
 		"--no-images", "--quiet"); code != 0 {
 		t.Errorf("reconstruct with $VDVAE_ORT_LIB set: exit %d, %s", code, errs)
 	}
-		// (A missing library is tested in runtime/ort, in a child process: one
+	// (A missing library is tested in runtime/ort, in a child process: one
 	// process loads one library.)
 }
 

@@ -39,12 +39,9 @@ func divStatsAction(c *cli.Context) error {
 	}
 	defer s.close()
 	h := s.h
-	frac := h.Synthesis.DivStatsSubsetRatio
-	if c.IsSet("fraction") {
-		frac = c.Float64("fraction")
-	}
-	if !(frac > 0 && frac <= 1) {
-		return usage(fmt.Errorf("--fraction %g is outside (0, 1]", frac))
+	frac, err := unitFlag(c, "fraction", h.Synthesis.DivStatsSubsetRatio)
+	if err != nil {
+		return err
 	}
 	out := c.String("out")
 	if out == "" {
@@ -134,12 +131,9 @@ func encodeAction(c *cli.Context) error {
 	}
 	defer s.close()
 	h := s.h
-	q := h.Synthesis.VariateMasksQuantile
-	if c.IsSet("quantile") {
-		q = c.Float64("quantile")
-	}
-	if !(q > 0 && q <= 1) {
-		return usage(fmt.Errorf("--quantile %g is outside (0, 1]", q))
+	q, err := unitFlag(c, "quantile", h.Synthesis.VariateMasksQuantile)
+	if err != nil {
+		return err
 	}
 	out := c.String("out")
 	if out == "" {
@@ -300,4 +294,16 @@ func pngNames(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// unitFlag is the value of a flag in (0, 1], def when it is not given.
+func unitFlag(c *cli.Context, flag string, def float64) (float64, error) {
+	v := def
+	if c.IsSet(flag) {
+		v = c.Float64(flag)
+	}
+	if !(v > 0 && v <= 1) {
+		return 0, usage(fmt.Errorf("--%s %g is outside (0, 1]", flag, v))
+	}
+	return v, nil
 }

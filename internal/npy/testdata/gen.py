@@ -1,6 +1,6 @@
 """Regenerates the golden files of internal/npy/testdata with numpy itself.
 
-Run from this folder:  /work/venv-bench/bin/python gen.py
+Run from this folder:  python3 gen.py (any Python with numpy)
 (numpy 2.4.6 made the committed files). npy_test.go rebuilds the same values
 in Go and checks the reader returns them exactly, and that the writer
 reproduces the bytes of every .npy file written by np.save.

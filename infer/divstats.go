@@ -45,9 +45,9 @@ func DivStats(ctx context.Context, m *graph.Model, ex Executor, ds *data.Dataset
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n := it.Next(f.x)
-		if err := it.Err(); err != nil {
-			return nil, inputError{err}
+		n, err := f.next(it)
+		if err != nil {
+			return nil, err
 		}
 		if n == 0 {
 			break

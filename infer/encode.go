@@ -76,9 +76,9 @@ func Encode(ctx context.Context, m *graph.Model, ex Executor, ds *data.Dataset,
 			return nil, err
 		}
 		first := len(ids)
-		n := it.Next(f.x)
-		if err := it.Err(); err != nil {
-			return nil, inputError{err}
+		n, err := f.next(it)
+		if err != nil {
+			return nil, err
 		}
 		if n == 0 {
 			break

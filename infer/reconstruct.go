@@ -125,6 +125,16 @@ func (f *feeds) fillAt(seed uint64, idx []int) map[string][]float32 {
 	return f.inputs
 }
 
+// next loads the next batch of it into the image buffer and returns its
+// size, 0 at the end; a data set that cannot be read is an input error.
+func (f *feeds) next(it *data.EvalIter) (int, error) {
+	n := it.Next(f.x)
+	if err := it.Err(); err != nil {
+		return 0, inputError{err}
+	}
+	return n, nil
+}
+
 func (f *feeds) capacity() int { return len(f.eps[0]) / f.sizes[0] }
 
 // setMasks adds the variate masks to the inputs.
@@ -171,9 +181,9 @@ func Reconstruct(ctx context.Context, m *graph.Model, ex Executor, ds *data.Data
 			return nil, err
 		}
 		first := res.Images
-		n := it.Next(f.x)
-		if err := it.Err(); err != nil {
-			return nil, inputError{err}
+		n, err := f.next(it)
+		if err != nil {
+			return nil, err
 		}
 		if n == 0 {
 			break

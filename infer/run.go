@@ -69,7 +69,8 @@ func Open(dir string, opt OpenOptions) (*Run, error) {
 	if opt.Config != nil {
 		if diff := modelDiff(h, opt.Config); len(diff) > 0 {
 			return nil, badInput("run %s was made by another config; its model and data "+
-				"hparams differ from --config in:\n  %s\ndrop --config to use the run's own hparams", dir, strings.Join(diff, "\n  "))
+				"hparams differ from --config in:\n  %s\ndrop --config to use the run's own hparams",
+				dir, strings.Join(diff, "\n  "))
 		}
 	}
 	r := &Run{Dir: dir, H: h, EMA: !opt.Raw}

@@ -23,7 +23,8 @@ func reconstructCommand() *cli.Command {
 		Flags: inferFlags(append(onnxFlags(), dataDirFlag, outTempFlag, meanFlag,
 			&cli.StringFlag{Name: "split", Value: "test", Usage: "`split` to evaluate: test, val or train"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first `n` images (0: all)"},
-			&cli.Float64Flag{Name: "quantile", Usage: "masked reconstruction: keep the top `q` in (0, 1] of variates by div-stats",
+			&cli.Float64Flag{Name: "quantile", Usage: "masked reconstruction: keep the top `q` in (0, 1] of variates " +
+				"by div-stats",
 				DefaultText: "no mask"},
 			&cli.StringFlag{Name: "div-stats", Usage: "div-stats `file` for --quantile " +
 				"(default: <run>/latents/div_stats.npy)"},
